@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fl-writer.h: INTERNAL API (not installed, not stable): the output formats
+ * of the flowread CLI (design.md section 3).
+ */
+#pragma once
+
+#include <stdio.h>
+#include <flowread/flowread.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  FL_OUTPUT_TEXT = 0,
+  FL_OUTPUT_JSON,
+  FL_OUTPUT_CSV,
+  FL_OUTPUT_FLOW_EXPORT,
+} FlOutputFormat;
+
+gboolean fl_output_format_parse (const char *name, FlOutputFormat *out);
+
+typedef struct _FlWriter FlWriter;
+
+FlWriter *fl_writer_new (FlOutputFormat format, FILE *out);
+/* Called when a new input starts (flow-export's column set depends on the
+ * reader's export version, see fl_reader_get_info ()). */
+void      fl_writer_begin_input (FlWriter *writer, FlReader *reader);
+void      fl_writer_write (FlWriter *writer, const FlFlow *flow);
+/* Flushes. FALSE with FL_ERROR_IO if writing failed (e.g. EPIPE). */
+gboolean  fl_writer_flush (FlWriter *writer, GError **error);
+void      fl_writer_free (FlWriter *writer);
+
+G_END_DECLS

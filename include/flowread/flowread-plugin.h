@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * flowread-plugin.h: the ABI between libflowread and format plugins.
+ *
+ * A plugin is a shared object that exports exactly one symbol,
+ * FL_PLUGIN_ENTRY_SYMBOL ("fl_plugin_get_descriptor"), a function returning
+ * a const FlPluginDescriptor. The core calls nothing else before it has
+ * checked that descriptor (ABI major equal, minor <= core minor, struct
+ * sizes, names, vtables complete): a plugin with a bad descriptor is refused
+ * with a reason and none of its other code runs.
+ *
+ * Structs only grow at the end; every struct starts with its size so the
+ * core can tell which members a plugin built against an older minor knows.
+ *
+ * A reader's functions are called from one thread at a time per handle;
+ * probe() may be called concurrently from several threads on different
+ * FlProbe objects and must not keep state.
+ */
+#pragma once
+
+#include <string.h>
+#include <flowread/flowread.h>
+
+G_BEGIN_DECLS
+
+#define FL_PLUGIN_ABI_MAJOR 1
+#define FL_PLUGIN_ABI_MINOR 0
+
+#define FL_PLUGIN_ENTRY_SYMBOL "fl_plugin_get_descriptor"
+
+/* Probe scale (GStreamer's typefind levels). */
+#define FL_PROBE_NONE      0
+#define FL_PROBE_MINIMUM   1
+#define FL_PROBE_POSSIBLE  50
+#define FL_PROBE_LIKELY    80
+#define FL_PROBE_NEARLY    99
+#define FL_PROBE_CERTAIN   100
+
+/* Most bytes fl_probe_peek() will give a probe function. */
+#define FL_PROBE_PEEK_MAX  (64 * 1024)
+
+/* ------------------------------------------------------------------ probing */
+
+typedef struct _FlProbe FlProbe;
+
+/* Up to count bytes from the start of the stream (fewer at EOF, or when
+ * count > FL_PROBE_PEEK_MAX); *avail gets the number. Never consumes. */
+const guint8 *fl_probe_peek (FlProbe *probe, gsize count, gsize *avail);
+/* The input's name (file name, "-" for stdin, or "NAME (gzip)" inside a
+ * wrapper): a hint only, never a reason to claim 100. */
+const char   *fl_probe_get_name (FlProbe *probe);
+/* Stream length in bytes, or -1 if unknown (pipe, wrapper). */
+gint64        fl_probe_get_length (FlProbe *probe);
+/* Depth of this stream: 0 = the input, 1 = inside one wrapper ... */
+guint         fl_probe_get_depth (FlProbe *probe);
+/* Why the score is low (e.g. "flow-export not found"): shown by --probe. */
+void          fl_probe_set_reason (FlProbe *probe, const char *format, ...)
+              G_GNUC_PRINTF (2, 3);
+
+/* ------------------------------------------------------------------ streams */
+
+/* Reads up to count bytes, blocking until count or EOF. Returns the number
+ * read (0 = EOF), or -1 with error set. */
+gssize        fl_stream_read (FlStream *stream, void *buf, gsize count,
+                              GError **error);
+/* Makes up to count bytes available without consuming them and returns a
+ * pointer to them; *avail gets how many (< count only at EOF). NULL with
+ * error on a read error. The pointer is valid until the next call on the
+ * stream. count is capped at FL_STREAM_PEEK_MAX (error FL_ERROR_LIMIT). */
+#define FL_STREAM_PEEK_MAX (16 * 1024 * 1024)
+const guint8 *fl_stream_peek (FlStream *stream, gsize count, gsize *avail,
+                              GError **error);
+/* A short peek (*avail < count) means the stream ends after those bytes:
+ * either a clean EOF or a failure of the source (a wrapper's CRC error, a
+ * read error) that is reported once every good byte was delivered. Consume
+ * what you can use and peek again: a clean end gives *avail == 0 with a
+ * non-NULL result; a failure gives NULL and the error. To tell the two apart
+ * while bytes are still buffered (e.g. before reporting a partial record as
+ * truncated), call fl_stream_failed(). */
+gboolean      fl_stream_failed (FlStream *stream, GError **error);
+/* Consumes count bytes that fl_stream_peek() made available. */
+void          fl_stream_consume (FlStream *stream, gsize count);
+/* Skips count bytes (reads and discards). Returns the number skipped. */
+gssize        fl_stream_skip (FlStream *stream, gsize count, GError **error);
+/* Bytes consumed so far (the offset of the next byte read). */
+guint64       fl_stream_tell (FlStream *stream);
+/* Total length, or -1 when unknown (pipes, wrapped streams). */
+gint64        fl_stream_get_length (FlStream *stream);
+const char   *fl_stream_get_name (FlStream *stream);
+/* The file path when the stream is a regular file opened by path and not
+ * wrapped; NULL otherwise. For exec plugins whose program wants a name. */
+const char   *fl_stream_get_path (FlStream *stream);
+/* Depth: 0 for an input stream, n for the stream inside n wrappers. */
+guint         fl_stream_get_depth (FlStream *stream);
+
+/* A stream implemented by a wrapper plugin. read() has fl_stream_read()'s
+ * contract; close() frees data (it must not unref the inner stream: the
+ * core owns the chain). */
+typedef struct {
+  gsize  struct_size;
+  gssize (*read)  (gpointer data, void *buf, gsize count, GError **error);
+  void   (*close) (gpointer data);
+} FlStreamFuncs;
+
+/* Creates a stream on funcs. name is used in messages ("x.gz > gzip"). */
+FlStream *fl_stream_new_custom (const FlStreamFuncs *funcs, gpointer data,
+                                const char *name);
+
+/* ------------------------------------------------------------------ errors */
+
+/* Sets *error to code in FL_ERROR with "byte OFFSET: MESSAGE" (offset
+ * G_MAXUINT64 = unknown, then just MESSAGE). The core prefixes the input
+ * name and plugin chain when the error leaves fl_reader_next(). */
+void fl_set_error (GError **error, FlError code, guint64 offset,
+                   const char *format, ...) G_GNUC_PRINTF (4, 5);
+
+/* ------------------------------------------------------------------ helpers */
+
+/* IPv4 from a host-order u32 (10.1.2.3 = 0x0A010203). */
+static inline void
+fl_addr_set_ipv4 (FlAddr *a, guint32 v)
+{
+  memset (a, 0, sizeof *a);
+  a->family = 4;
+  a->addr[0] = (guint8) (v >> 24);
+  a->addr[1] = (guint8) (v >> 16);
+  a->addr[2] = (guint8) (v >> 8);
+  a->addr[3] = (guint8) v;
+}
+
+/* IPv6 from 16 network-order bytes. */
+static inline void
+fl_addr_set_ipv6 (FlAddr *a, const guint8 *bytes)
+{
+  a->family = 6;
+  memcpy (a->addr, bytes, 16);
+}
+
+static inline guint16 fl_read_u16_be (const guint8 *p) { return (guint16) ((p[0] << 8) | p[1]); }
+static inline guint16 fl_read_u16_le (const guint8 *p) { return (guint16) ((p[1] << 8) | p[0]); }
+static inline guint32 fl_read_u32_be (const guint8 *p)
+{ return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3]; }
+static inline guint32 fl_read_u32_le (const guint8 *p)
+{ return ((guint32) p[3] << 24) | ((guint32) p[2] << 16) | ((guint32) p[1] << 8) | p[0]; }
+static inline guint64 fl_read_u64_be (const guint8 *p)
+{ return ((guint64) fl_read_u32_be (p) << 32) | fl_read_u32_be (p + 4); }
+
+/* ------------------------------------------------------------------ readers */
+
+typedef struct _FlOptions FlOptions; /* reserved; NULL today */
+
+typedef struct {
+  gsize        struct_size;   /* sizeof (FlReaderClass) */
+  const char  *name;          /* "flowd": [a-z0-9-]+, unique */
+  const char  *description;   /* one line */
+  FlReaderKind kind;
+  FlProbeClass probe_class;
+  int          priority;      /* higher wins a tie; native > exec */
+
+  /* 0..100; peeks only, no side effects. Required. */
+  int       (*probe) (FlProbe *probe);
+
+  /* FL_READER_FORMAT: all four required. open() consumes from stream as
+   * it likes; the stream outlives the handle. next() fills flow (its
+   * `present` is 0 on entry) and returns OK, END or ERROR. */
+  gpointer  (*open)  (FlStream *stream, const FlOptions *options,
+                      GError **error);
+  FlStatus  (*next)  (gpointer handle, FlFlow *flow, GError **error);
+  void      (*close) (gpointer handle);
+  /* Optional: header metadata for --info. */
+  void      (*info)  (gpointer handle, FlInfoFunc func, gpointer user_data);
+
+  /* FL_READER_WRAPPER: required. Returns the decoded stream (made with
+   * fl_stream_new_custom()), reading from inner. */
+  FlStream *(*wrap)  (FlStream *inner, const FlOptions *options,
+                      GError **error);
+} FlReaderClass;
+
+typedef struct {
+  gsize        struct_size;   /* sizeof (FlPluginDescriptor) */
+  guint16      abi_major;     /* FL_PLUGIN_ABI_MAJOR */
+  guint16      abi_minor;     /* FL_PLUGIN_ABI_MINOR */
+  const char  *name;          /* plugin name, usually = its one reader */
+  const char  *version;
+  const FlReaderClass *const *readers; /* n_readers entries */
+  gsize        n_readers;
+} FlPluginDescriptor;
+
+typedef const FlPluginDescriptor *(*FlPluginEntryFunc) (void);
+
+/* Declares the entry point. Use once per plugin:
+ *   FL_PLUGIN_DEFINE ("flowd", "1.0", &flowd_reader_class);
+ */
+#define FL_PLUGIN_EXPORT __attribute__ ((visibility ("default")))
+#define FL_PLUGIN_DEFINE(plugin_name, plugin_version, ...)                  \
+  static const FlReaderClass *const fl_plugin_readers_[] = { __VA_ARGS__ }; \
+  static const FlPluginDescriptor fl_plugin_descriptor_ = {                 \
+    sizeof (FlPluginDescriptor), FL_PLUGIN_ABI_MAJOR, FL_PLUGIN_ABI_MINOR,  \
+    plugin_name, plugin_version, fl_plugin_readers_,                        \
+    G_N_ELEMENTS (fl_plugin_readers_) };                                    \
+  FL_PLUGIN_EXPORT const FlPluginDescriptor *fl_plugin_get_descriptor (void); \
+  FL_PLUGIN_EXPORT const FlPluginDescriptor *fl_plugin_get_descriptor (void) \
+  { return &fl_plugin_descriptor_; }
+
+G_END_DECLS

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fake plugins for the loader and probe tests. One source, several shared
+ * objects: FAKE_VARIANT selects what the descriptor does wrong (or right).
+ *
+ * The good variant has four readers:
+ *   fake-magic  (format, magic)     "FAKEMAGIC" then one flow per byte
+ *                                   (prot = the byte; '!' = corrupt,
+ *                                   a final '~' = truncated)
+ *   fake-heur-a (format, heuristic) "H:<a>:<b>" scores a
+ *   fake-heur-b (format, heuristic) "H:<a>:<b>" scores b
+ *   fake-wrap   (wrapper, magic)    "WRAP" + payload: strips the 4 bytes
+ */
+#include <flowread/flowread-plugin.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int
+magic_probe (FlProbe *probe)
+{
+  gsize n;
+  const guint8 *p = fl_probe_peek (probe, 9, &n);
+
+  return n == 9 && memcmp (p, "FAKEMAGIC", 9) == 0 ? FL_PROBE_CERTAIN : 0;
+}
+
+static int
+heur_score (FlProbe *probe, int which)
+{
+  gsize n;
+  const guint8 *p = fl_probe_peek (probe, 64, &n);
+  char buf[65];
+  char **parts;
+  int score = 0;
+
+  if (n < 2 || memcmp (p, "H:", 2) != 0)
+    return 0;
+  memcpy (buf, p, n);
+  buf[n] = '\0';
+  parts = g_strsplit (buf + 2, ":", 3);
+  if (g_strv_length (parts) >= 2)
+    score = atoi (parts[which]);
+  g_strfreev (parts);
+  return score;
+}
+
+static int heur_a_probe (FlProbe *probe) { return heur_score (probe, 0); }
+static int heur_b_probe (FlProbe *probe) { return heur_score (probe, 1); }
+
+typedef struct {
+  FlStream *stream;
+} Handle;
+
+static gpointer
+fake_open (FlStream *stream, const FlOptions *options, GError **error)
+{
+  Handle *h = g_new0 (Handle, 1);
+  gsize n;
+  const guint8 *p = fl_stream_peek (stream, 9, &n, error);
+
+  if (p == NULL)
+    {
+      g_free (h);
+      return NULL;
+    }
+  /* heuristic readers open "H:..." data: skip to the end of the line */
+  if (n == 9 && memcmp (p, "FAKEMAGIC", 9) == 0)
+    fl_stream_consume (stream, 9);
+  h->stream = stream;
+  return h;
+}
+
+static FlStatus
+fake_next (gpointer handle, FlFlow *flow, GError **error)
+{
+  Handle *h = handle;
+  gsize n;
+  guint64 off = fl_stream_tell (h->stream);
+  const guint8 *p = fl_stream_peek (h->stream, 2, &n, error);
+
+  if (p == NULL)
+    return FL_STATUS_ERROR;
+  if (n == 0)
+    return FL_STATUS_END;
+  if (p[0] == '!')
+    {
+      fl_set_error (error, FL_ERROR_CORRUPT, off, "bang");
+      return FL_STATUS_ERROR;
+    }
+  if (p[0] == '~' && n == 1)
+    {
+      fl_set_error (error, FL_ERROR_TRUNCATED, off, "tilde at the end");
+      return FL_STATUS_ERROR;
+    }
+  flow->prot = p[0];
+  flow->present |= FL_FIELD_BIT (FL_FIELD_PROT);
+  fl_stream_consume (h->stream, 1);
+  return FL_STATUS_OK;
+}
+
+static void
+fake_close (gpointer handle)
+{
+  g_free (handle);
+}
+
+static void
+fake_info (gpointer handle, FlInfoFunc func, gpointer user_data)
+{
+  func ("fake_key", "fake value", user_data);
+}
+
+static int
+wrap_probe (FlProbe *probe)
+{
+  gsize n;
+  const guint8 *p = fl_probe_peek (probe, 4, &n);
+
+  return n == 4 && memcmp (p, "WRAP", 4) == 0 ? FL_PROBE_CERTAIN : 0;
+}
+
+static gssize
+wrap_read (gpointer data, void *buf, gsize count, GError **error)
+{
+  return fl_stream_read (data, buf, count, error);
+}
+
+static FlStream *
+wrap_wrap (FlStream *inner, const FlOptions *options, GError **error)
+{
+  static const FlStreamFuncs funcs = { sizeof (FlStreamFuncs), wrap_read, NULL };
+
+  if (fl_stream_skip (inner, 4, error) != 4)
+    return NULL;
+  return fl_stream_new_custom (&funcs, inner, "fake-wrap");
+}
+
+#ifndef FAKE_PREFIX
+#define FAKE_PREFIX "fake"
+#endif
+
+G_GNUC_UNUSED static const FlReaderClass magic_class = {
+  sizeof (FlReaderClass), FAKE_PREFIX "-magic", "fake magic format",
+  FL_READER_FORMAT, FL_PROBE_MAGIC, 10,
+  magic_probe, fake_open, fake_next, fake_close, fake_info, NULL
+};
+G_GNUC_UNUSED static const FlReaderClass heur_a_class = {
+  sizeof (FlReaderClass), FAKE_PREFIX "-heur-a", "fake heuristic a",
+  FL_READER_FORMAT, FL_PROBE_HEURISTIC, 10,
+  heur_a_probe, fake_open, fake_next, fake_close, NULL, NULL
+};
+G_GNUC_UNUSED static const FlReaderClass heur_b_class = {
+  sizeof (FlReaderClass), FAKE_PREFIX "-heur-b", "fake heuristic b",
+  FL_READER_FORMAT, FL_PROBE_HEURISTIC, FAKE_HEUR_B_PRIORITY,
+  heur_b_probe, fake_open, fake_next, fake_close, NULL, NULL
+};
+G_GNUC_UNUSED static const FlReaderClass wrap_class = {
+  sizeof (FlReaderClass), FAKE_PREFIX "-wrap", "fake wrapper",
+  FL_READER_WRAPPER, FL_PROBE_MAGIC, 10,
+  wrap_probe, NULL, NULL, NULL, NULL, wrap_wrap
+};
+/* format reader without next(): must be refused */
+G_GNUC_UNUSED static const FlReaderClass broken_class = {
+  sizeof (FlReaderClass), "fake-broken", "no next",
+  FL_READER_FORMAT, FL_PROBE_MAGIC, 10,
+  magic_probe, fake_open, NULL, fake_close, NULL, NULL
+};
+
+#if FAKE_VARIANT == 0 /* good */
+FL_PLUGIN_DEFINE (FAKE_PREFIX, "1.0", &magic_class, &heur_a_class,
+                  &heur_b_class, &wrap_class)
+#elif FAKE_VARIANT == 1 /* ABI major from the future */
+static const FlReaderClass *const readers[] = { &magic_class };
+static const FlPluginDescriptor desc = {
+  sizeof (FlPluginDescriptor), 99, 0, "fake-abi", "1.0", readers, 1 };
+FL_PLUGIN_EXPORT const FlPluginDescriptor *fl_plugin_get_descriptor (void);
+const FlPluginDescriptor *fl_plugin_get_descriptor (void) { return &desc; }
+#elif FAKE_VARIANT == 2 /* newer minor than the core */
+static const FlReaderClass *const readers[] = { &magic_class };
+static const FlPluginDescriptor desc = {
+  sizeof (FlPluginDescriptor), FL_PLUGIN_ABI_MAJOR, FL_PLUGIN_ABI_MINOR + 1,
+  "fake-minor", "1.0", readers, 1 };
+FL_PLUGIN_EXPORT const FlPluginDescriptor *fl_plugin_get_descriptor (void);
+const FlPluginDescriptor *fl_plugin_get_descriptor (void) { return &desc; }
+#elif FAKE_VARIANT == 3 /* a reader without next() */
+FL_PLUGIN_DEFINE ("fake-broken", "1.0", &broken_class)
+#elif FAKE_VARIANT == 4 /* no entry symbol at all */
+int fake_not_a_plugin (void);
+int fake_not_a_plugin (void) { return 0; }
+#elif FAKE_VARIANT == 5 /* NULL descriptor */
+FL_PLUGIN_EXPORT const FlPluginDescriptor *fl_plugin_get_descriptor (void);
+const FlPluginDescriptor *fl_plugin_get_descriptor (void) { return NULL; }
+#endif

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by the test programs. */
+#pragma once
+
+#include <glib.h>
+#include <flowread/flowread.h>
+
+G_BEGIN_DECLS
+
+/* $FLOWREAD_CORPUS / rel (g_free). Aborts the test if FLOWREAD_CORPUS is
+ * unset: the corpus is required, never silently skipped. */
+char *fl_test_corpus_path (const char *rel);
+/* Path of the built CLI ($FLOWREAD_BIN). */
+const char *fl_test_flowread_bin (void);
+
+typedef struct {
+  char  *out;     /* stdout */
+  gsize  out_len;
+  char  *err;     /* stderr */
+  int    status;  /* exit status, or 128+signal */
+} FlTestRun;
+
+/* Runs the CLI with argv (argv[0] is added), stdin from stdin_path (or
+ * /dev/null when NULL), in the test environment. */
+void fl_test_run_cli (FlTestRun *run, const char *stdin_path,
+                      const char *const *args);
+void fl_test_run_clear (FlTestRun *run);
+
+/* One row of MANIFEST.tsv. */
+typedef struct {
+  char *file, *format, *outcome, *expected, *golden, *note;
+  guint flows;
+} FlTestManifestRow;
+
+/* Every row of $FLOWREAD_CORPUS/MANIFEST.tsv (GPtrArray of rows, owned). */
+GPtrArray *fl_test_manifest_load (void);
+
+/* The contents of $FLOWREAD_CORPUS/rel (g_free; NUL-terminated, *len
+ * without the NUL). Asserts that the file exists. */
+char *fl_test_corpus_read (const char *rel, gsize *len);
+
+/* Asserts that got equals want byte for byte; on a difference the
+ * assertion shows the first differing line of both (what names it). */
+void fl_test_assert_same_bytes (const char *what,
+                                const char *got, gsize got_len,
+                                const char *want, gsize want_len);
+
+/* Number of lines ("\n"-terminated, plus an unterminated last one). */
+guint fl_test_count_lines (const char *text, gsize len);
+
+/* A registry loaded from FLOWREAD_PLUGIN_PATH, shared by a test program
+ * (not unref'd: lives until exit). */
+FlRegistry *fl_test_registry (void);
+/* Asserts that a reader of this name is loaded: a corpus row whose plugin
+ * is not built fails instead of passing by accident. */
+void fl_test_assert_plugin_loaded (const char *name);
+
+G_END_DECLS
