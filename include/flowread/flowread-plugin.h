@@ -44,7 +44,8 @@ G_BEGIN_DECLS
 typedef struct _FlProbe FlProbe;
 
 /* Up to count bytes from the start of the stream (fewer at EOF, or when
- * count > FL_PROBE_PEEK_MAX); *avail gets the number. Never consumes. */
+ * count > FL_PROBE_PEEK_MAX); *avail gets the number. Never consumes. A
+ * read error just gives fewer bytes: probing never fails. */
 const guint8 *fl_probe_peek (FlProbe *probe, gsize count, gsize *avail);
 /* The input's name (file name, "-" for stdin, or "NAME (gzip)" inside a
  * wrapper): a hint only, never a reason to claim 100. */
@@ -64,9 +65,10 @@ void          fl_probe_set_reason (FlProbe *probe, const char *format, ...)
 gssize        fl_stream_read (FlStream *stream, void *buf, gsize count,
                               GError **error);
 /* Makes up to count bytes available without consuming them and returns a
- * pointer to them; *avail gets how many (< count only at EOF). NULL with
- * error on a read error. The pointer is valid until the next call on the
- * stream. count is capped at FL_STREAM_PEEK_MAX (error FL_ERROR_LIMIT). */
+ * pointer to them; *avail gets how many (< count only at the end, below).
+ * NULL with error on a read error. The pointer stays valid until the next
+ * peek, read, skip or consume on the stream (tell and the getters do not
+ * invalidate it). count is capped at FL_STREAM_PEEK_MAX (FL_ERROR_LIMIT). */
 #define FL_STREAM_PEEK_MAX (16 * 1024 * 1024)
 const guint8 *fl_stream_peek (FlStream *stream, gsize count, gsize *avail,
                               GError **error);
@@ -93,9 +95,10 @@ const char   *fl_stream_get_path (FlStream *stream);
 /* Depth: 0 for an input stream, n for the stream inside n wrappers. */
 guint         fl_stream_get_depth (FlStream *stream);
 
-/* A stream implemented by a wrapper plugin. read() has fl_stream_read()'s
- * contract; close() frees data (it must not unref the inner stream: the
- * core owns the chain). */
+/* A stream implemented by a wrapper plugin. read() returns at least 1 byte
+ * (it may return fewer than count), 0 at the end, or -1 with error set;
+ * once it has failed it is not called again. close() frees data (it must
+ * not unref the inner stream: the core owns the chain). */
 typedef struct {
   gsize  struct_size;
   gssize (*read)  (gpointer data, void *buf, gsize count, GError **error);
@@ -144,14 +147,18 @@ static inline guint32 fl_read_u32_le (const guint8 *p)
 { return ((guint32) p[3] << 24) | ((guint32) p[2] << 16) | ((guint32) p[1] << 8) | p[0]; }
 static inline guint64 fl_read_u64_be (const guint8 *p)
 { return ((guint64) fl_read_u32_be (p) << 32) | fl_read_u32_be (p + 4); }
+static inline guint64 fl_read_u64_le (const guint8 *p)
+{ return ((guint64) fl_read_u32_le (p + 4) << 32) | fl_read_u32_le (p); }
 
 /* ------------------------------------------------------------------ readers */
 
-typedef struct _FlOptions FlOptions; /* reserved; NULL today */
+/* Reserved for per-open options from the host; the core passes NULL in ABI
+ * 1.0, plugins must accept NULL. */
+typedef struct _FlOptions FlOptions;
 
 typedef struct {
   gsize        struct_size;   /* sizeof (FlReaderClass) */
-  const char  *name;          /* "flowd": [a-z0-9-]+, unique */
+  const char  *name;          /* "flowd": [a-z0-9_-]{1,64}, unique */
   const char  *description;   /* one line */
   FlReaderKind kind;
   FlProbeClass probe_class;

@@ -99,10 +99,11 @@ typedef enum {
 
 #define FL_FIELD_BIT(f) (G_GUINT64_CONSTANT (1) << (f))
 
-/* One flow. Reused by fl_reader_next(): plugins overwrite it completely
- * (present is reset to 0 by the core before every next()). Field names are
- * flow-tools' (and py3flowtools'). A field whose bit is not in `present` is
- * absent from the source, not zero. */
+/* One flow. Reused by fl_reader_next(): the core resets `present` to 0
+ * before every next() and the plugin sets the fields it has; a field whose
+ * bit is not in `present` is absent from the source (not zero) and its
+ * member holds a stale value: always test fl_flow_has(). Field names are
+ * flow-tools' (and py3flowtools'). */
 typedef struct {
   gsize   struct_size;   /* sizeof (FlFlow) of the caller: ABI growth */
   guint64 present;       /* FL_FIELD_BIT() set */
@@ -114,7 +115,7 @@ typedef struct {
   guint32 input, output; /* flowd and IPFIX carry 32-bit ifIndex */
   guint32 src_as, dst_as;
   guint8  src_mask, dst_mask;
-  guint8  engine_type, engine_id;
+  guint16 engine_type, engine_id; /* u8 in NetFlow v5, u16 in flowd */
   guint64 dPkts, dOctets;
 
   /* format extras */
@@ -142,7 +143,8 @@ fl_flow_has (const FlFlow *flow, FlField field)
   return (flow->present & FL_FIELD_BIT (field)) != 0;
 }
 
-/* The output name of a field ("first", "dPkts", "router_sc" ...), or NULL. */
+/* The output name of a field ("first", "dPkts", "router_sc" ...; "ft_times"
+ * for FL_FIELD_FT_TIMES), or NULL for a value out of range. */
 const char *fl_field_name (FlField field);
 
 /* Formats an address (RFC 5952 for IPv6) into buf; returns buf. buf must
@@ -217,8 +219,11 @@ FlRegistry *fl_registry_new (void);
 void fl_registry_add_dir (FlRegistry *registry, const char *dir);
 /* Loads every plugin from the folders (API folders, FLOWREAD_PLUGIN_PATH
  * unless set-uid/set-gid, then $libdir/flowread-1/plugins). The first file
- * of a given name wins. Refused plugins are recorded, not fatal: returns
- * FALSE only if nothing at all could be loaded. Call once. */
+ * of a given name wins. Refused (and listed with the reason, never loaded):
+ * relative folders, group- or world-writable files and folders, files
+ * without the entry symbol, descriptors that fail the checks of
+ * flowread-plugin.h, reader names already taken. Refusals are not fatal:
+ * returns FALSE only if nothing at all could be loaded. Call once. */
 gboolean fl_registry_load (FlRegistry *registry, GError **error);
 /* fl_registry_new() + fl_registry_load(). */
 FlRegistry *fl_registry_new_default (GError **error);
@@ -226,7 +231,9 @@ FlRegistry *fl_registry_new_default (GError **error);
 FlRegistry *fl_registry_ref (FlRegistry *registry);
 void        fl_registry_unref (FlRegistry *registry);
 
-/* Loaded readers and refused files, in load order. Owned by the registry. */
+/* One entry per loaded reader (a plugin may have several) and one per
+ * refused or shadowed file (loaded FALSE: name, plugin, file and reason
+ * are set, the rest is 0/NULL), in load order. Owned by the registry. */
 guint               fl_registry_get_n_plugins (FlRegistry *registry);
 const FlPluginInfo *fl_registry_get_plugin (FlRegistry *registry, guint i);
 
@@ -273,7 +280,12 @@ typedef struct {
 } FlOpenOptions;
 
 /* Probes stream (wrappers, then formats) and opens the winning format.
- * Takes ownership of stream, also on failure. options may be NULL. */
+ * Takes ownership of stream, also on failure. options may be NULL.
+ * fl_reader_open_fd() does not close fd; the other two own what they open.
+ * Ambiguity (FL_ERROR_AMBIGUOUS_FORMAT) is only declared between heuristic
+ * readers of equal priority, both below FL_PROBE_LIKELY and within 10
+ * points: a different priority is a deliberate preference (native reader
+ * over its exec twin). */
 FlReader *fl_reader_new (FlRegistry *registry, FlStream *stream,
                          const FlOpenOptions *options, GError **error);
 FlReader *fl_reader_open_path (FlRegistry *registry, const char *path,
@@ -291,7 +303,9 @@ FlReader *fl_reader_open_memory (FlRegistry *registry, const void *data,
  * stick: later calls return the same status (ERROR without a new error). */
 FlStatus fl_reader_next (FlReader *reader, FlFlow *flow, GError **error);
 
-/* The format reader's name ("flowd") and the chain ("gzip > flowd"). */
+/* The format reader's name ("flowd"), the chain ("gzip > flowd") and the
+ * input's name (path, "-", or the name given to open_fd/open_memory). Owned
+ * by the reader. */
 const char *fl_reader_get_format (FlReader *reader);
 const char *fl_reader_get_chain (FlReader *reader);
 const char *fl_reader_get_name (FlReader *reader);
