@@ -1,0 +1,840 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fl-writer.c: the output formats of the flowread CLI (design.md section 3).
+ *
+ * Every writer formats its lines by hand straight into the writer's 64 KiB
+ * buffer, which goes to stdio in big chunks: printf() per field, or even
+ * fwrite() per line, costs more than reading the flow does, and the CLI's
+ * benchmark wants `-o csv` within 2x of `-c`. Lines stay in that buffer
+ * until it fills or fl_writer_flush()/fl_writer_free(): a caller that also
+ * writes to the FILE itself must flush the writer first.
+ *
+ * json  One object per flow and line, no spaces. Keys in FlField order (the
+ *       core fields, then the extras, which FlField keeps in name order);
+ *       absent fields are left out, so a flow with nothing present is `{}`.
+ *       Times are RFC 3339 UTC with 9 fraction digits, addresses as
+ *       fl_addr_to_string() prints them; numbers are unsigned decimal.
+ * csv   A header line with all FL_N_OUTPUT_FIELDS names (fl_field_name(),
+ *       FlField order), then one line per flow with the values written
+ *       exactly as json writes them but without quotes; an absent field is
+ *       an empty cell. No value can contain a comma, a quote or a newline,
+ *       so there is no quoting. One header per writer, even for several
+ *       inputs: the output is one table. The text plugin reads it back.
+ * text  An aligned table for people: first, srcaddr, srcport, dstaddr,
+ *       dstport, prot, dPkts, dOctets in fixed-width columns (an IPv6
+ *       address longer than its column widens that row only); "-" marks an
+ *       absent field.
+ * flow-export
+ *       flow-export -f2's layout (docs/formats/flow-tools.md section 6.2),
+ *       quirks included: a "#:" header, then comma-separated raw values. The
+ *       column set is the reader's "export_version" info (native flow-tools
+ *       plugin), else v5. The raw time columns come from FL_FIELD_FT_TIMES
+ *       when the flow has them; otherwise they are synthesized (see
+ *       fe_synth_times()). Absent addresses print as 0.0.0.0, absent numbers
+ *       as 0. The header is printed for the first input and again whenever a
+ *       later input needs another column set.
+ */
+#include "fl-writer.h"
+#include "fl-private.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+/* Longest line any writer can produce is well below this: 32 fields of at
+ * most FL_ADDR_STRLEN characters plus their keys. */
+#define LINE_BUF 4096
+/* Lines are formatted straight into this buffer and handed to stdio in
+ * big chunks: one fwrite() per flow costs as much as formatting it. */
+#define OUT_BUF (64 * 1024)
+/* ",\"peer_nexthop\":" is the longest json key, 16 bytes */
+#define JSON_KEY_SLOT 24
+#define OUTPUT_MASK (FL_FIELD_BIT (FL_N_OUTPUT_FIELDS) - 1)
+
+/* A writer and its FILE belong to one thread (fl-writer.h): skip stdio's
+ * lock where the C library lets us. */
+#ifdef __GLIBC__
+#define FL_FWRITE fwrite_unlocked
+#else
+#define FL_FWRITE fwrite
+#endif
+
+/* ------------------------------------------------------------------ fields */
+
+typedef enum {
+  KIND_UINT,
+  KIND_TIME,
+  KIND_ADDR,
+} FieldKind;
+
+/* Where each output field lives in FlFlow: the writers' inner loop reads
+ * fields through this table instead of a switch per field. For times,
+ * `width` is the index of the field's TimeCache. */
+typedef struct {
+  guint16 offset;
+  guint8  kind;
+  guint8  width;
+} FieldDesc;
+
+#define UINT_FIELD(f, m) [f] = { offsetof (FlFlow, m), KIND_UINT, sizeof (((FlFlow *) 0)->m) }
+#define TIME_FIELD(f, m, slot) [f] = { offsetof (FlFlow, m), KIND_TIME, slot }
+#define ADDR_FIELD(f, m) [f] = { offsetof (FlFlow, m), KIND_ADDR, 0 }
+
+static const FieldDesc field_desc[FL_N_OUTPUT_FIELDS] = {
+  TIME_FIELD (FL_FIELD_FIRST, first, 0),
+  TIME_FIELD (FL_FIELD_LAST, last, 1),
+  ADDR_FIELD (FL_FIELD_SRCADDR, srcaddr),
+  ADDR_FIELD (FL_FIELD_DSTADDR, dstaddr),
+  UINT_FIELD (FL_FIELD_SRCPORT, srcport),
+  UINT_FIELD (FL_FIELD_DSTPORT, dstport),
+  UINT_FIELD (FL_FIELD_PROT, prot),
+  UINT_FIELD (FL_FIELD_DPKTS, dPkts),
+  UINT_FIELD (FL_FIELD_DOCTETS, dOctets),
+  UINT_FIELD (FL_FIELD_TCP_FLAGS, tcp_flags),
+  UINT_FIELD (FL_FIELD_TOS, tos),
+  UINT_FIELD (FL_FIELD_INPUT, input),
+  UINT_FIELD (FL_FIELD_OUTPUT, output),
+  ADDR_FIELD (FL_FIELD_NEXTHOP, nexthop),
+  ADDR_FIELD (FL_FIELD_EXADDR, exaddr),
+  UINT_FIELD (FL_FIELD_SRC_AS, src_as),
+  UINT_FIELD (FL_FIELD_DST_AS, dst_as),
+  UINT_FIELD (FL_FIELD_SRC_MASK, src_mask),
+  UINT_FIELD (FL_FIELD_DST_MASK, dst_mask),
+  UINT_FIELD (FL_FIELD_ENGINE_TYPE, engine_type),
+  UINT_FIELD (FL_FIELD_ENGINE_ID, engine_id),
+  UINT_FIELD (FL_FIELD_DFLOWS, dFlows),
+  UINT_FIELD (FL_FIELD_DST_TAG, dst_tag),
+  UINT_FIELD (FL_FIELD_EXTRA_PKTS, extra_pkts),
+  UINT_FIELD (FL_FIELD_IN_ENCAPS, in_encaps),
+  UINT_FIELD (FL_FIELD_MARKED_TOS, marked_tos),
+  UINT_FIELD (FL_FIELD_OUT_ENCAPS, out_encaps),
+  ADDR_FIELD (FL_FIELD_PEER_NEXTHOP, peer_nexthop),
+  TIME_FIELD (FL_FIELD_RECV_TIME, recv_time, 2),
+  ADDR_FIELD (FL_FIELD_ROUTER_SC, router_sc),
+  UINT_FIELD (FL_FIELD_SRC_TAG, src_tag),
+  UINT_FIELD (FL_FIELD_TAG, tag),
+};
+
+static inline FieldKind
+field_kind (FlField f)
+{
+  return (FieldKind) field_desc[f].kind;
+}
+
+static inline guint64
+field_uint (const FlFlow *flow, FlField f)
+{
+  const guint8 *p = (const guint8 *) flow + field_desc[f].offset;
+
+  switch (field_desc[f].width)
+    {
+    case 1: return *p;
+    case 2: { guint16 v; memcpy (&v, p, 2); return v; }
+    case 4: { guint32 v; memcpy (&v, p, 4); return v; }
+    case 8: { guint64 v; memcpy (&v, p, 8); return v; }
+    default: return 0;
+    }
+}
+
+static inline const FlAddr *
+field_addr (const FlFlow *flow, FlField f)
+{
+  return (const FlAddr *) (const void *) ((const guint8 *) flow + field_desc[f].offset);
+}
+
+/* Index into FlWriter.times: one cache per time field. */
+static inline int
+time_slot (FlField f)
+{
+  return field_desc[f].width;
+}
+
+static inline gint64
+field_time (const FlFlow *flow, FlField f)
+{
+  gint64 v;
+
+  memcpy (&v, (const guint8 *) flow + field_desc[f].offset, 8);
+  return v;
+}
+
+/* ------------------------------------------------------------------ formatting */
+
+static const char digit_pairs[201] =
+  "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+  "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+  "8081828384858687888990919293949596979899";
+
+static inline int
+count_digits (guint64 v)
+{
+  int n = 1;
+
+  for (;;)
+    {
+      if (v < 10) return n;
+      if (v < 100) return n + 1;
+      if (v < 1000) return n + 2;
+      if (v < 10000) return n + 3;
+      v /= 10000;
+      n += 4;
+    }
+}
+
+/* Unsigned decimal, written right to left in place: no temporary, no
+ * variable-length memcpy. */
+static inline char *
+put_u64 (char *p, guint64 v)
+{
+  char *end, *q;
+
+  if (v < 10)
+    {
+      *p = (char) ('0' + v);
+      return p + 1;
+    }
+  if (v < 100)
+    {
+      memcpy (p, digit_pairs + 2 * v, 2);
+      return p + 2;
+    }
+  end = q = p + count_digits (v);
+  while (v >= 100)
+    {
+      q -= 2;
+      memcpy (q, digit_pairs + 2 * (v % 100), 2);
+      v /= 100;
+    }
+  if (v >= 10)
+    memcpy (q - 2, digit_pairs + 2 * v, 2);
+  else
+    q[-1] = (char) ('0' + v);
+  return end;
+}
+
+static inline char *
+put_str (char *p, const char *s, gsize len)
+{
+  memcpy (p, s, len);
+  return p + len;
+}
+
+/* fl_time_to_string() for one day, reused while the day does not change
+ * (the flows of a file usually share it): the time of day and the 9
+ * fraction digits are patched in by hand. This relies on RFC 3339's fixed
+ * tail "THH:MM:SS.NNNNNNNNNZ", checked when the cache is filled; any other
+ * form is never cached. */
+typedef struct {
+  gboolean valid;
+  gint64   day;
+  gsize    len;
+  char     text[FL_TIME_STRLEN];
+} TimeCache;
+
+#define TIME_TAIL 19 /* "HH:MM:SS.NNNNNNNNNZ" */
+
+static char *
+put_time (TimeCache *c, char *p, gint64 ns)
+{
+  gint64 sec = ns / 1000000000;
+  gint64 frac = ns % 1000000000;
+  gint64 day, sod;
+  char *f;
+
+  if (frac < 0)
+    {
+      frac += 1000000000;
+      sec--;
+    }
+  day = sec / 86400;
+  sod = sec % 86400;
+  if (sod < 0)
+    {
+      sod += 86400;
+      day--;
+    }
+  if (G_UNLIKELY (!c->valid || c->day != day))
+    {
+      const char *t = c->text;
+      gsize n;
+
+      fl_time_to_string (ns, c->text);
+      n = c->len = strnlen (c->text, FL_TIME_STRLEN - 1);
+      c->valid = n > TIME_TAIL && t[n - 20] == 'T' && t[n - 17] == ':' &&
+                 t[n - 14] == ':' && t[n - 11] == '.' && t[n - 1] == 'Z';
+      c->day = day;
+      if (!c->valid)
+        return put_str (p, c->text, c->len);
+    }
+  if (G_LIKELY (c->len == 30)) /* four-digit years: constant-size copy */
+    p = put_str (p, c->text, 30);
+  else
+    p = put_str (p, c->text, c->len);
+  f = p - TIME_TAIL;
+  memcpy (f, digit_pairs + 2 * (sod / 3600), 2);
+  memcpy (f + 3, digit_pairs + 2 * (sod / 60 % 60), 2);
+  memcpy (f + 6, digit_pairs + 2 * (sod % 60), 2);
+  f = p - 3; /* the last two fraction digits */
+  for (int i = 0; i < 4; i++)
+    {
+      memcpy (f, digit_pairs + 2 * (frac % 100), 2);
+      frac /= 100;
+      f -= 2;
+    }
+  f[1] = (char) ('0' + frac);
+  return p;
+}
+
+/* ------------------------------------------------------------------ flow-export */
+
+/* flow-export's columns in FT_XFIELD bit order (flow-tools.md 6.3). */
+typedef enum {
+  FE_UNIX_SECS, FE_UNIX_NSECS, FE_SYSUPTIME, FE_EXADDR, FE_DFLOWS, FE_DPKTS,
+  FE_DOCTETS, FE_FIRST, FE_LAST, FE_ENGINE_TYPE, FE_ENGINE_ID, FE_SRCADDR,
+  FE_DSTADDR, FE_NEXTHOP, FE_INPUT, FE_OUTPUT, FE_SRCPORT, FE_DSTPORT,
+  FE_PROT, FE_TOS, FE_TCP_FLAGS, FE_SRC_MASK, FE_DST_MASK, FE_SRC_AS,
+  FE_DST_AS, FE_IN_ENCAPS, FE_OUT_ENCAPS, FE_PEER_NEXTHOP, FE_ROUTER_SC,
+  FE_EXTRA_PKTS, FE_MARKED_TOS, FE_SRC_TAG, FE_DST_TAG,
+  FE_N_COLUMNS
+} FeColumn;
+
+static const char *const fe_column_name[FE_N_COLUMNS] = {
+  "unix_secs", "unix_nsecs", "sysuptime", "exaddr", "dflows", "dpkts",
+  "doctets", "first", "last", "engine_type", "engine_id", "srcaddr",
+  "dstaddr", "nexthop", "input", "output", "srcport", "dstport",
+  "prot", "tos", "tcp_flags", "src_mask", "dst_mask", "src_as",
+  "dst_as", "in_encaps", "out_encaps",
+  "nexthop", /* sic: flow-export names peer_nexthop's column "nexthop" */
+  "router_sc", "extra_pkts", "marked_tos", "src_tag", "dst_tag",
+};
+
+#define C(x) (G_GUINT64_CONSTANT (1) << FE_##x)
+#define FE_TIMES (C (UNIX_SECS) | C (UNIX_NSECS) | C (SYSUPTIME) | C (FIRST) | C (LAST))
+#define FE_BASE (FE_TIMES | C (EXADDR) | C (DPKTS) | C (DOCTETS) | \
+                 C (ENGINE_TYPE) | C (ENGINE_ID))
+#define FE_V1 (FE_TIMES | C (EXADDR) | C (DPKTS) | C (DOCTETS) | C (SRCADDR) | \
+               C (DSTADDR) | C (NEXTHOP) | C (INPUT) | C (OUTPUT) | C (SRCPORT) | \
+               C (DSTPORT) | C (PROT) | C (TOS) | C (TCP_FLAGS))
+#define FE_V5 (FE_V1 | C (ENGINE_TYPE) | C (ENGINE_ID) | C (SRC_MASK) | \
+               C (DST_MASK) | C (SRC_AS) | C (DST_AS))
+#define FE_AGG (FE_BASE | C (DFLOWS))
+#define FE_TOSAGG (FE_BASE | C (TOS) | C (ROUTER_SC) | C (EXTRA_PKTS) | C (MARKED_TOS))
+
+typedef struct {
+  const char *version;   /* fl_reader_get_info (reader, "export_version") */
+  guint64     columns;   /* FeColumn bits */
+  gboolean    swap_tos;  /* quirk 2: data has marked_tos before extra_pkts */
+} FeLayout;
+
+static const FeLayout fe_layouts[] = {
+  { "5", FE_V5, FALSE },  /* first: the default */
+  { "1", FE_V1, FALSE },
+  { "6", FE_V5 | C (IN_ENCAPS) | C (OUT_ENCAPS) | C (PEER_NEXTHOP), FALSE },
+  { "7", FE_V5 | C (ROUTER_SC), FALSE },
+  { "1005", FE_V5 | C (SRC_TAG) | C (DST_TAG), FALSE },
+  { "8.1", FE_AGG | C (INPUT) | C (OUTPUT) | C (SRC_AS) | C (DST_AS), FALSE },
+  { "8.2", FE_AGG | C (SRCPORT) | C (DSTPORT) | C (PROT), FALSE },
+  { "8.3", FE_AGG | C (SRCADDR) | C (INPUT) | C (SRC_MASK) | C (SRC_AS), FALSE },
+  { "8.4", FE_AGG | C (DSTADDR) | C (OUTPUT) | C (DST_MASK) | C (DST_AS), FALSE },
+  { "8.5", FE_AGG | C (SRCADDR) | C (DSTADDR) | C (INPUT) | C (OUTPUT) |
+           C (SRC_MASK) | C (DST_MASK) | C (SRC_AS) | C (DST_AS), FALSE },
+  { "8.6", FE_TOSAGG | C (DSTADDR) | C (OUTPUT), TRUE },
+  { "8.7", FE_TOSAGG | C (SRCADDR) | C (DSTADDR) | C (INPUT) | C (OUTPUT), TRUE },
+  { "8.8", FE_TOSAGG | C (SRCADDR) | C (DSTADDR) | C (INPUT) | C (OUTPUT) |
+           C (SRCPORT) | C (DSTPORT) | C (PROT), TRUE },
+  { "8.9", FE_AGG | C (INPUT) | C (OUTPUT) | C (TOS) | C (SRC_AS) | C (DST_AS), FALSE },
+  { "8.10", FE_AGG | C (SRCPORT) | C (DSTPORT) | C (PROT) | C (TOS), FALSE },
+  { "8.11", FE_AGG | C (SRCADDR) | C (INPUT) | C (TOS) | C (SRC_MASK) | C (SRC_AS), FALSE },
+  { "8.12", FE_AGG | C (DSTADDR) | C (OUTPUT) | C (TOS) | C (DST_MASK) | C (DST_AS), FALSE },
+  { "8.13", FE_AGG | C (SRCADDR) | C (DSTADDR) | C (INPUT) | C (OUTPUT) | C (TOS) |
+            C (SRC_MASK) | C (DST_MASK) | C (SRC_AS) | C (DST_AS), FALSE },
+  { "8.14", FE_AGG | C (SRCADDR) | C (DSTADDR) | C (INPUT) | C (OUTPUT) |
+            C (SRCPORT) | C (DSTPORT) | C (PROT) | C (TOS) | C (SRC_MASK) |
+            C (DST_MASK), FALSE },
+};
+
+#undef C
+
+static const FeLayout *
+fe_layout_find (const char *version)
+{
+  if (version != NULL)
+    for (gsize i = 0; i < G_N_ELEMENTS (fe_layouts); i++)
+      if (strcmp (fe_layouts[i].version, version) == 0)
+        return &fe_layouts[i];
+  return &fe_layouts[0];
+}
+
+/* Sysuptime of a synthesized flow-export row: 2^31 ms (24.8 days), so a
+ * flow up to that long needs no uptime wrap to express. */
+#define FE_SYNTH_SYSUPTIME G_GUINT64_CONSTANT (2147483648)
+
+typedef struct {
+  guint32 unix_secs, unix_nsecs, sysuptime, first, last;
+} FeTimes;
+
+/* The raw flow-tools times of a flow that has none (flowd, text, nfdump):
+ * the export time is `last` (else `first`, else 0), split into unix_secs
+ * and unix_nsecs; sysuptime is FE_SYNTH_SYSUPTIME; the uptime of last is
+ * sysuptime and the uptime of first is sysuptime minus (last - first) in
+ * whole milliseconds (truncated), modulo 2^32. Read back with the time rule
+ * of design.md section 2 this gives `last` exactly and `first` to the
+ * millisecond. */
+static void
+fe_synth_times (const FlFlow *flow, FeTimes *t)
+{
+  gboolean has_first = fl_flow_has (flow, FL_FIELD_FIRST);
+  gboolean has_last = fl_flow_has (flow, FL_FIELD_LAST);
+  gint64 ref = has_last ? flow->last : has_first ? flow->first : 0;
+  gint64 sec = ref / 1000000000, nsec = ref % 1000000000;
+
+  if (nsec < 0)
+    {
+      nsec += 1000000000;
+      sec--;
+    }
+  t->unix_secs = (guint32) sec;
+  t->unix_nsecs = (guint32) nsec;
+  t->sysuptime = (guint32) FE_SYNTH_SYSUPTIME;
+  t->last = t->sysuptime;
+  t->first = t->sysuptime;
+  if (has_first && has_last)
+    {
+      /* unsigned arithmetic: wraps modulo 2^32 like the router's counter */
+      guint64 diff_ms = (guint64) (flow->last - flow->first) / 1000000;
+
+      if (flow->last >= flow->first)
+        t->first = (guint32) (t->sysuptime - (guint32) diff_ms);
+      else
+        t->first = (guint32) (t->sysuptime +
+                              (guint32) ((guint64) (flow->first - flow->last) / 1000000));
+    }
+}
+
+/* ------------------------------------------------------------------ writer */
+
+struct _FlWriter {
+  FlOutputFormat format;
+  FILE          *out;
+  int            write_errno;   /* first failed write, reported by flush */
+  gboolean       header_done;
+  const FeLayout *fe_layout;     /* flow-export: current input's columns */
+  const FeLayout *fe_printed;    /* flow-export: columns of the last "#:" */
+  TimeCache      times[3];
+  /* json: ",\"name\":" in a fixed slot (one constant-size copy), csv:
+   * "name"; key_len is the length of either */
+  char           json_key[FL_N_OUTPUT_FIELDS][JSON_KEY_SLOT];
+  char          *key[FL_N_OUTPUT_FIELDS];
+  gsize          key_len[FL_N_OUTPUT_FIELDS];
+  gsize          used;          /* bytes of buf not yet given to stdio */
+  char           buf[OUT_BUF];
+};
+
+static void drain (FlWriter *w);
+
+gboolean
+fl_output_format_parse (const char *name, FlOutputFormat *out)
+{
+  static const struct { const char *name; FlOutputFormat format; } names[] = {
+    { "text", FL_OUTPUT_TEXT },
+    { "json", FL_OUTPUT_JSON },
+    { "csv", FL_OUTPUT_CSV },
+    { "flow-export", FL_OUTPUT_FLOW_EXPORT },
+  };
+
+  if (name == NULL)
+    return FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    if (strcmp (name, names[i].name) == 0)
+      {
+        if (out != NULL)
+          *out = names[i].format;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+FlWriter *
+fl_writer_new (FlOutputFormat format, FILE *out)
+{
+  FlWriter *w;
+
+  g_return_val_if_fail (out != NULL, NULL);
+  w = g_new0 (FlWriter, 1);
+  w->format = format;
+  w->out = out;
+  w->fe_layout = fe_layout_find (NULL);
+  for (int f = 0; f < FL_N_OUTPUT_FIELDS; f++)
+    {
+      const char *name = fl_field_name ((FlField) f);
+      g_autofree char *fallback = NULL;
+
+      if (name == NULL) /* a core bug; keep the output parseable */
+        name = fallback = g_strdup_printf ("field%d", f);
+      else if (strlen (name) + 4 >= JSON_KEY_SLOT) /* never: names are short */
+        name = fallback = g_strdup_printf ("field%d", f);
+      w->key[f] = format == FL_OUTPUT_JSON ? g_strdup_printf (",\"%s\":", name)
+                                           : g_strdup (name);
+      w->key_len[f] = strlen (w->key[f]);
+      strncpy (w->json_key[f], w->key[f], JSON_KEY_SLOT - 1);
+    }
+  return w;
+}
+
+void
+fl_writer_free (FlWriter *writer)
+{
+  if (writer == NULL)
+    return;
+  drain (writer); /* a caller that did not flush still gets its lines */
+  for (int f = 0; f < FL_N_OUTPUT_FIELDS; f++)
+    g_free (writer->key[f]);
+  g_free (writer);
+}
+
+/* Hands the buffered lines to stdio. */
+static void
+drain (FlWriter *w)
+{
+  if (w->used > 0 && FL_FWRITE (w->buf, 1, w->used, w->out) != w->used &&
+      w->write_errno == 0)
+    w->write_errno = errno != 0 ? errno : EIO;
+  w->used = 0;
+}
+
+/* Where the next line goes: at least LINE_BUF bytes of room. */
+static inline char *
+line_begin (FlWriter *w)
+{
+  if (G_UNLIKELY (OUT_BUF - w->used < LINE_BUF))
+    drain (w);
+  return w->buf + w->used;
+}
+
+static inline void
+line_end (FlWriter *w, char *p)
+{
+  w->used = (gsize) (p - w->buf);
+}
+
+static void
+write_header (FlWriter *w)
+{
+  char *p = line_begin (w);
+
+  switch (w->format)
+    {
+    case FL_OUTPUT_CSV:
+      for (int f = 0; f < FL_N_OUTPUT_FIELDS; f++)
+        {
+          if (f > 0)
+            *p++ = ',';
+          p = put_str (p, w->key[f], w->key_len[f]);
+        }
+      *p++ = '\n';
+      break;
+    case FL_OUTPUT_TEXT:
+      p += g_snprintf (p, LINE_BUF, "%-30s %-15s %5s %-15s %5s %4s %10s %12s\n",
+                       "first", "srcaddr", "sport", "dstaddr", "dport",
+                       "prot", "dPkts", "dOctets");
+      break;
+    case FL_OUTPUT_FLOW_EXPORT:
+      p = put_str (p, "#:", 2);
+      for (int c = 0, n = 0; c < FE_N_COLUMNS; c++)
+        if (w->fe_layout->columns & (G_GUINT64_CONSTANT (1) << c))
+          {
+            if (n++ > 0)
+              *p++ = ',';
+            p = put_str (p, fe_column_name[c], strlen (fe_column_name[c]));
+          }
+      *p++ = '\n';
+      w->fe_printed = w->fe_layout;
+      break;
+    case FL_OUTPUT_JSON:
+    default:
+      break;
+    }
+  line_end (w, p);
+  w->header_done = TRUE;
+}
+
+void
+fl_writer_begin_input (FlWriter *writer, FlReader *reader)
+{
+  g_return_if_fail (writer != NULL);
+
+  if (writer->format == FL_OUTPUT_FLOW_EXPORT)
+    {
+      g_autofree char *version = NULL;
+
+      if (reader != NULL)
+        version = fl_reader_get_info (reader, "export_version");
+      writer->fe_layout = fe_layout_find (version);
+      if (writer->fe_printed != writer->fe_layout)
+        write_header (writer);
+    }
+  else if (!writer->header_done)
+    write_header (writer);
+}
+
+static void
+write_json (FlWriter *w, const FlFlow *flow)
+{
+  char *start = line_begin (w), *p = start;
+  guint64 bits = flow->present & OUTPUT_MASK;
+
+  /* Every key carries its leading comma; the first one's is overwritten
+   * by the '{' afterwards, which saves a branch per field. */
+  while (bits != 0)
+    {
+      FlField f = (FlField) __builtin_ctzll (bits);
+
+      bits &= bits - 1;
+      memcpy (p, w->json_key[f], JSON_KEY_SLOT);
+      p += w->key_len[f];
+      switch (field_kind (f))
+        {
+        case KIND_TIME:
+          *p++ = '"';
+          p = put_time (&w->times[time_slot (f)], p, field_time (flow, f));
+          *p++ = '"';
+          break;
+        case KIND_ADDR:
+          *p++ = '"';
+          p = _fl_addr_put (p, field_addr (flow, f));
+          *p++ = '"';
+          break;
+        case KIND_UINT:
+        default:
+          p = put_u64 (p, field_uint (flow, f));
+          break;
+        }
+    }
+  if (p == start)
+    *p++ = '{';
+  else
+    *start = '{';
+  *p++ = '}';
+  *p++ = '\n';
+  line_end (w, p);
+}
+
+static void
+write_csv (FlWriter *w, const FlFlow *flow)
+{
+  char *p = line_begin (w);
+  guint64 present = flow->present;
+
+  for (int i = 0; i < FL_N_OUTPUT_FIELDS; i++)
+    {
+      FlField f = (FlField) i;
+
+      if (i > 0)
+        *p++ = ',';
+      if (!(present & FL_FIELD_BIT (f)))
+        continue;
+      switch (field_kind (f))
+        {
+        case KIND_TIME:
+          p = put_time (&w->times[time_slot (f)], p, field_time (flow, f));
+          break;
+        case KIND_ADDR:
+          p = _fl_addr_put (p, field_addr (flow, f));
+          break;
+        case KIND_UINT:
+        default:
+          p = put_u64 (p, field_uint (flow, f));
+          break;
+        }
+    }
+  *p++ = '\n';
+  line_end (w, p);
+}
+
+/* Pads the cell that starts at start to width: left-aligned text gets
+ * spaces after it, right-aligned numbers are moved right. */
+static char *
+pad_cell (char *start, char *end, int width, gboolean right)
+{
+  int len = (int) (end - start);
+
+  if (len >= width)
+    return end;
+  if (right)
+    {
+      memmove (start + (width - len), start, (gsize) len);
+      memset (start, ' ', (gsize) (width - len));
+    }
+  else
+    memset (end, ' ', (gsize) (width - len));
+  return start + width;
+}
+
+static void
+write_text (FlWriter *w, const FlFlow *flow)
+{
+  static const struct { FlField f; int width; gboolean right; } cols[] = {
+    { FL_FIELD_FIRST, 30, FALSE },
+    { FL_FIELD_SRCADDR, 15, FALSE },
+    { FL_FIELD_SRCPORT, 5, TRUE },
+    { FL_FIELD_DSTADDR, 15, FALSE },
+    { FL_FIELD_DSTPORT, 5, TRUE },
+    { FL_FIELD_PROT, 4, TRUE },
+    { FL_FIELD_DPKTS, 10, TRUE },
+    { FL_FIELD_DOCTETS, 12, TRUE },
+  };
+  char *p = line_begin (w);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cols); i++)
+    {
+      FlField f = cols[i].f;
+      char *start;
+
+      if (i > 0)
+        *p++ = ' ';
+      start = p;
+      if (!fl_flow_has (flow, f))
+        *p++ = '-';
+      else if (field_kind (f) == KIND_TIME)
+        p = put_time (&w->times[time_slot (f)], p, field_time (flow, f));
+      else if (field_kind (f) == KIND_ADDR)
+        p = _fl_addr_put (p, field_addr (flow, f));
+      else
+        p = put_u64 (p, field_uint (flow, f));
+      /* the last column needs no trailing blanks */
+      if (cols[i].right || i + 1 < G_N_ELEMENTS (cols))
+        p = pad_cell (start, p, cols[i].width, cols[i].right);
+    }
+  *p++ = '\n';
+  line_end (w, p);
+}
+
+static char *
+fe_put_addr (char *p, const FlFlow *flow, FlField f)
+{
+  if (!fl_flow_has (flow, f) || field_addr (flow, f)->family == 0)
+    return put_str (p, "0.0.0.0", 7);
+  return _fl_addr_put (p, field_addr (flow, f));
+}
+
+static char *
+fe_put_uint (char *p, const FlFlow *flow, FlField f)
+{
+  return put_u64 (p, fl_flow_has (flow, f) ? field_uint (flow, f) : 0);
+}
+
+static void
+write_flow_export (FlWriter *w, const FlFlow *flow)
+{
+  const FeLayout *l = w->fe_layout;
+  char *p = line_begin (w);
+  FeTimes t;
+  int n = 0;
+
+  if (fl_flow_has (flow, FL_FIELD_FT_TIMES))
+    {
+      t.unix_secs = flow->unix_secs;
+      t.unix_nsecs = flow->unix_nsecs;
+      t.sysuptime = flow->sysuptime;
+      t.first = flow->uptime_first;
+      t.last = flow->uptime_last;
+    }
+  else
+    fe_synth_times (flow, &t);
+
+  for (int c = 0; c < FE_N_COLUMNS; c++)
+    {
+      int col = c;
+
+      if (!(l->columns & (G_GUINT64_CONSTANT (1) << c)))
+        continue;
+      if (l->swap_tos && c == FE_EXTRA_PKTS)
+        col = FE_MARKED_TOS;
+      else if (l->swap_tos && c == FE_MARKED_TOS)
+        col = FE_EXTRA_PKTS;
+      if (n++ > 0)
+        *p++ = ',';
+      switch ((FeColumn) col)
+        {
+        case FE_UNIX_SECS: p = put_u64 (p, t.unix_secs); break;
+        case FE_UNIX_NSECS: p = put_u64 (p, t.unix_nsecs); break;
+        case FE_SYSUPTIME: p = put_u64 (p, t.sysuptime); break;
+        case FE_FIRST: p = put_u64 (p, t.first); break;
+        case FE_LAST: p = put_u64 (p, t.last); break;
+        case FE_EXADDR: p = fe_put_addr (p, flow, FL_FIELD_EXADDR); break;
+        case FE_SRCADDR: p = fe_put_addr (p, flow, FL_FIELD_SRCADDR); break;
+        case FE_DSTADDR: p = fe_put_addr (p, flow, FL_FIELD_DSTADDR); break;
+        case FE_NEXTHOP: p = fe_put_addr (p, flow, FL_FIELD_NEXTHOP); break;
+        case FE_PEER_NEXTHOP: p = fe_put_addr (p, flow, FL_FIELD_PEER_NEXTHOP); break;
+        case FE_ROUTER_SC: p = fe_put_addr (p, flow, FL_FIELD_ROUTER_SC); break;
+        case FE_DFLOWS: p = fe_put_uint (p, flow, FL_FIELD_DFLOWS); break;
+        case FE_DPKTS: p = fe_put_uint (p, flow, FL_FIELD_DPKTS); break;
+        case FE_DOCTETS: p = fe_put_uint (p, flow, FL_FIELD_DOCTETS); break;
+        case FE_ENGINE_TYPE: p = fe_put_uint (p, flow, FL_FIELD_ENGINE_TYPE); break;
+        case FE_ENGINE_ID: p = fe_put_uint (p, flow, FL_FIELD_ENGINE_ID); break;
+        case FE_INPUT: p = fe_put_uint (p, flow, FL_FIELD_INPUT); break;
+        case FE_OUTPUT: p = fe_put_uint (p, flow, FL_FIELD_OUTPUT); break;
+        case FE_SRCPORT: p = fe_put_uint (p, flow, FL_FIELD_SRCPORT); break;
+        case FE_DSTPORT: p = fe_put_uint (p, flow, FL_FIELD_DSTPORT); break;
+        case FE_PROT: p = fe_put_uint (p, flow, FL_FIELD_PROT); break;
+        case FE_TOS: p = fe_put_uint (p, flow, FL_FIELD_TOS); break;
+        case FE_TCP_FLAGS: p = fe_put_uint (p, flow, FL_FIELD_TCP_FLAGS); break;
+        case FE_SRC_MASK: p = fe_put_uint (p, flow, FL_FIELD_SRC_MASK); break;
+        case FE_DST_MASK: p = fe_put_uint (p, flow, FL_FIELD_DST_MASK); break;
+        case FE_SRC_AS: p = fe_put_uint (p, flow, FL_FIELD_SRC_AS); break;
+        case FE_DST_AS: p = fe_put_uint (p, flow, FL_FIELD_DST_AS); break;
+        case FE_IN_ENCAPS: p = fe_put_uint (p, flow, FL_FIELD_IN_ENCAPS); break;
+        case FE_OUT_ENCAPS: p = fe_put_uint (p, flow, FL_FIELD_OUT_ENCAPS); break;
+        case FE_EXTRA_PKTS: p = fe_put_uint (p, flow, FL_FIELD_EXTRA_PKTS); break;
+        case FE_MARKED_TOS: p = fe_put_uint (p, flow, FL_FIELD_MARKED_TOS); break;
+        case FE_SRC_TAG: p = fe_put_uint (p, flow, FL_FIELD_SRC_TAG); break;
+        case FE_DST_TAG: p = fe_put_uint (p, flow, FL_FIELD_DST_TAG); break;
+        case FE_N_COLUMNS:
+        default: break;
+        }
+    }
+  *p++ = '\n';
+  line_end (w, p);
+}
+
+void
+fl_writer_write (FlWriter *writer, const FlFlow *flow)
+{
+  g_return_if_fail (writer != NULL && flow != NULL);
+
+  /* A caller that skipped fl_writer_begin_input() still gets its header. */
+  if (!writer->header_done && writer->format != FL_OUTPUT_JSON)
+    write_header (writer);
+
+  switch (writer->format)
+    {
+    case FL_OUTPUT_JSON: write_json (writer, flow); break;
+    case FL_OUTPUT_CSV: write_csv (writer, flow); break;
+    case FL_OUTPUT_FLOW_EXPORT: write_flow_export (writer, flow); break;
+    case FL_OUTPUT_TEXT:
+    default: write_text (writer, flow); break;
+    }
+}
+
+gboolean
+fl_writer_flush (FlWriter *writer, GError **error)
+{
+  int saved;
+
+  g_return_val_if_fail (writer != NULL, FALSE);
+
+  drain (writer);
+  if (writer->write_errno == 0 && fflush (writer->out) != 0)
+    writer->write_errno = errno != 0 ? errno : EIO;
+  if (writer->write_errno == 0 && ferror (writer->out))
+    writer->write_errno = EIO;
+  if (writer->write_errno == 0)
+    return TRUE;
+  saved = writer->write_errno;
+  g_set_error (error, FL_ERROR, FL_ERROR_IO, "write error: %s",
+               g_strerror (saved));
+  /* The CLI tells EPIPE (reader went away: be quiet) from real failures
+   * by errno, which g_set_error() may have clobbered. */
+  errno = saved;
+  return FALSE;
+}

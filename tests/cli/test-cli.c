@@ -1,0 +1,972 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-cli.c: the flowread command line (design.md section 4) and the
+ * writers behind it (core/fl-writer.h): exit statuses, several FILEs, -c,
+ * -o csv and its round trip through the text plugin, -o flow-export for
+ * inputs without flow-tools times, --probe, --list-plugins, --info, -F,
+ * --help against the man page, --version, a closed output pipe, and the
+ * writers' formatting in-process. Expected flows come from the corpus.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <arpa/inet.h>
+#include <string.h>
+#include <unistd.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include <flowread/flowread-plugin.h>
+#include "fl-writer.h"
+#include "fl-test-util.h"
+
+/* Every plugin of design.md section 5, with its kind. */
+static const struct { const char *name, *kind; } all_plugins[] = {
+  { "flowtools-exec", "format" },
+  { "flowd-exec", "format" },
+  { "gzip", "wrapper" },
+  { "text", "format" },
+  { "flowtools", "format" },
+  { "flowd", "format" },
+  { "nfdump-exec", "format" },
+};
+
+/* Every option of the CLI, as --help and the man page must show them. */
+static const char *const all_options[] = {
+  "-o, --output=", "-F, --format=", "--probe", "--list-plugins", "--info",
+  "-c, --count", "--plugin-dir=", "-h, --help", "--version",
+};
+
+static GPtrArray *manifest;
+
+/* ------------------------------------------------------------ helpers */
+
+static const FlTestManifestRow *
+find_row (const char *file)
+{
+  for (guint i = 0; i < manifest->len; i++)
+    {
+      const FlTestManifestRow *row = manifest->pdata[i];
+
+      if (strcmp (row->file, file) == 0)
+        return row;
+    }
+  g_error ("%s is not in MANIFEST.tsv", file);
+  return NULL;
+}
+
+static char *
+expected_json (const char *file, gsize *len)
+{
+  return fl_test_corpus_read (find_row (file)->expected, len);
+}
+
+/* Runs the CLI with a NULL-terminated list of arguments. */
+static void
+run (FlTestRun *r, const char *first, ...)
+{
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  va_list ap;
+
+  va_start (ap, first);
+  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) a);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  fl_test_run_cli (r, NULL, (const char *const *) args->pdata);
+}
+
+static char *
+tmp_path (const char *name)
+{
+  g_autofree char *base = g_strdup_printf ("flowread-test-cli-%d-%s",
+                                           (int) getpid (), name);
+
+  return g_build_filename (g_get_tmp_dir (), base, NULL);
+}
+
+/* ------------------------------------------------------------ usage */
+
+static void
+test_usage_errors (void)
+{
+  g_autofree char *ok = fl_test_corpus_path ("flowd/synth-mixed.log");
+  const char *const cases[][4] = {
+    { "--no-such-option", ok, NULL },
+    { "-o", "yaml", ok, NULL },
+    { "--output=JSON", ok, NULL },
+    { "-F", "no-such-plugin", ok, NULL },
+    { "-F", "gzip", ok, NULL },          /* a wrapper, not a format */
+    { "-o", "json", NULL },              /* no FILE */
+    { "--probe", "--info", ok, NULL },   /* two modes */
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      FlTestRun r;
+
+      fl_test_run_cli (&r, NULL, cases[i]);
+      g_test_message ("case %" G_GSIZE_FORMAT ": %s", i, cases[i][0]);
+      g_assert_cmpint (r.status, ==, 2);
+      g_assert_cmpuint (r.out_len, ==, 0);
+      g_assert_true (g_str_has_prefix (r.err, "flowread: "));
+      fl_test_run_clear (&r);
+    }
+  {
+    FlTestRun r;
+    const char *none[] = { NULL };
+
+    fl_test_run_cli (&r, NULL, none);
+    g_assert_cmpint (r.status, ==, 2);
+    g_assert_nonnull (strstr (r.err, "FILE"));
+    fl_test_run_clear (&r);
+  }
+}
+
+static void
+test_missing_file (void)
+{
+  FlTestRun r;
+
+  run (&r, "-o", "json", "/nonexistent/flowread-test.ft", NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_cmpuint (r.out_len, ==, 0);
+  g_assert_true (g_str_has_prefix (r.err, "flowread: "));
+  g_assert_nonnull (strstr (r.err, "/nonexistent/flowread-test.ft"));
+  fl_test_run_clear (&r);
+}
+
+/* ------------------------------------------------------------ several FILEs */
+
+static void
+test_several_files (void)
+{
+  const char *files[] = { "flow-tools/real-v5-le.ft", "flowd/edge-bad-crc.log",
+                          "gzip/mixed-v9.flowd.gz" };
+  g_autofree char *a = fl_test_corpus_path (files[0]);
+  g_autofree char *b = fl_test_corpus_path (files[1]);
+  g_autofree char *c = fl_test_corpus_path (files[2]);
+  g_autoptr (GString) want = g_string_new (NULL);
+  FlTestRun r;
+
+  /* the bad FILE's flows before the damage are written too */
+  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      gsize len;
+      g_autofree char *e = expected_json (files[i], &len);
+      g_string_append_len (want, e, (gssize) len);
+    }
+  run (&r, "-o", "json", a, b, "/nonexistent/x.log", c, NULL);
+  fl_test_assert_same_bytes ("a bad x.log c", r.out, r.out_len, want->str,
+                             want->len);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "edge-bad-crc.log"));
+  g_assert_nonnull (strstr (r.err, "/nonexistent/x.log"));
+  fl_test_run_clear (&r);
+}
+
+static void
+test_truncated_status (void)
+{
+  g_autofree char *ok = fl_test_corpus_path ("flowd/synth-mixed.log");
+  g_autofree char *trunc = fl_test_corpus_path ("flow-tools/trunc-v5.ft");
+  g_autofree char *bad = fl_test_corpus_path ("flowd/edge-bad-crc.log");
+  FlTestRun r;
+
+  run (&r, "-c", trunc, NULL);
+  g_assert_cmpint (r.status, ==, 3);
+  g_assert_cmpstr (r.out, ==, "468\n");
+  g_assert_nonnull (strstr (r.err, "truncated"));
+  fl_test_run_clear (&r);
+
+  /* truncated beats ok, error beats truncated, whatever the order */
+  run (&r, "-o", "json", ok, trunc, ok, NULL);
+  g_assert_cmpint (r.status, ==, 3);
+  g_assert_cmpuint (fl_test_count_lines (r.out, r.out_len), ==, 3 + 468 + 3);
+  fl_test_run_clear (&r);
+  run (&r, "-o", "csv", bad, trunc, NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  fl_test_run_clear (&r);
+  run (&r, "-o", "csv", trunc, bad, NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  fl_test_run_clear (&r);
+}
+
+/* ------------------------------------------------------------ -c */
+
+static void
+test_count_row (gconstpointer data)
+{
+  const FlTestManifestRow *row = data;
+  g_autofree char *path = fl_test_corpus_path (row->file);
+  g_autofree char *want = g_strdup_printf ("%u\n", row->flows);
+  int status = strcmp (row->outcome, "ok") == 0 ? 0
+             : strcmp (row->outcome, "truncated") == 0 ? 3 : 1;
+  FlTestRun r;
+
+  run (&r, "-c", path, NULL);
+  g_assert_cmpstr (r.out, ==, want);
+  g_assert_cmpint (r.status, ==, status);
+  fl_test_run_clear (&r);
+}
+
+static void
+test_count_several (void)
+{
+  g_autofree char *a = fl_test_corpus_path ("flowd/synth-mixed.log");
+  g_autofree char *b = fl_test_corpus_path ("flow-tools/big-v5.ft");
+  g_autofree char *want = g_strdup_printf ("3 %s\n1000 %s\n1003 total\n", a, b);
+  FlTestRun r;
+
+  run (&r, "--count", a, b, NULL);
+  g_assert_cmpstr (r.out, ==, want);
+  g_assert_cmpint (r.status, ==, 0);
+  fl_test_run_clear (&r);
+}
+
+/* ------------------------------------------------------------ csv */
+
+static void
+test_csv_header (void)
+{
+  g_autofree char *path = fl_test_corpus_path ("flowd/synth-all-v6.log");
+  g_autoptr (GString) header = g_string_new (NULL);
+  FlTestRun r;
+  const char *nl;
+
+  for (int f = 0; f < FL_N_OUTPUT_FIELDS; f++)
+    g_string_append_printf (header, "%s%s", f > 0 ? "," : "",
+                            fl_field_name ((FlField) f));
+  g_string_append_c (header, '\n');
+
+  run (&r, "-o", "csv", path, path, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_true (g_str_has_prefix (r.out, header->str));
+  /* one header for the whole output, one row per flow */
+  g_assert_cmpuint (fl_test_count_lines (r.out, r.out_len), ==, 1 + 2);
+  nl = strchr (r.out + header->len, '\n');
+  g_assert_nonnull (nl);
+  /* every row has all the columns */
+  {
+    g_autofree char *row = g_strndup (r.out + header->len,
+                                      (gsize) (nl - r.out) - header->len);
+    g_auto (GStrv) cells = g_strsplit (row, ",", -1);
+    g_assert_cmpuint (g_strv_length (cells), ==, FL_N_OUTPUT_FIELDS);
+    g_assert_cmpstr (cells[FL_FIELD_SRCADDR], ==, "2001:db8:1::1");
+  }
+  fl_test_run_clear (&r);
+
+  /* an empty input still gives the header */
+  {
+    g_autofree char *empty = fl_test_corpus_path ("flow-tools/empty-v5.ft");
+
+    run (&r, "-o", "csv", empty, NULL);
+    g_assert_cmpint (r.status, ==, 0);
+    g_assert_cmpstr (r.out, ==, header->str);
+    fl_test_run_clear (&r);
+  }
+}
+
+/* flowread -o csv FILE > tmp; flowread -o json tmp == flowread -o json FILE */
+static void
+test_csv_round_trip (gconstpointer data)
+{
+  const char *file = data;
+  g_autofree char *path = fl_test_corpus_path (file);
+  g_autofree char *tmp = tmp_path ("round-trip.csv");
+  g_autoptr (GError) error = NULL;
+  FlTestRun direct, csv, back;
+
+  fl_test_assert_plugin_loaded ("text");
+  run (&direct, "-o", "json", path, NULL);
+  g_assert_cmpint (direct.status, ==, 0);
+  g_assert_cmpuint (direct.out_len, >, 0);
+  run (&csv, "-o", "csv", path, NULL);
+  g_assert_cmpint (csv.status, ==, 0);
+  g_file_set_contents (tmp, csv.out, (gssize) csv.out_len, &error);
+  g_assert_no_error (error);
+  run (&back, "-o", "json", tmp, NULL);
+  g_unlink (tmp);
+  g_assert_cmpstr (back.err, ==, "");
+  fl_test_assert_same_bytes (file, back.out, back.out_len, direct.out,
+                             direct.out_len);
+  g_assert_cmpint (back.status, ==, 0);
+  fl_test_run_clear (&direct);
+  fl_test_run_clear (&csv);
+  fl_test_run_clear (&back);
+}
+
+/* ------------------------------------------------------------ flow-export */
+
+/* The "last" values of json lines, in order. */
+static GPtrArray *
+json_values (const char *json, const char *key)
+{
+  GPtrArray *values = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *needle = g_strdup_printf ("\"%s\":\"", key);
+
+  for (const char *p = json; (p = strstr (p, needle)) != NULL;)
+    {
+      const char *v = p + strlen (needle), *end = strchr (v, '"');
+
+      g_assert_nonnull (end);
+      g_ptr_array_add (values, g_strndup (v, (gsize) (end - v)));
+      p = end;
+    }
+  return values;
+}
+
+/* nfdump has no flow-tools times: -o flow-export writes the v5 columns
+ * with synthesized times, which read back give `last` exactly and `first`
+ * to the millisecond (the rule in fl-writer.c and the man page). */
+static void
+test_flow_export_synth (void)
+{
+  g_autofree char *path = fl_test_corpus_path ("nfdump/mixed-v5.nfcapd");
+  g_autofree char *tmp = tmp_path ("synth.csv");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) last_want = NULL, last_got = NULL;
+  g_autoptr (GPtrArray) first_want = NULL, first_got = NULL;
+  g_autofree char *want = expected_json ("nfdump/mixed-v5.nfcapd", NULL);
+  FlTestRun fe, back;
+
+  fl_test_assert_plugin_loaded ("nfdump-exec");
+  run (&fe, "-o", "flow-export", path, NULL);
+  g_assert_cmpint (fe.status, ==, 0);
+  g_assert_true (g_str_has_prefix (fe.out,
+    "#:unix_secs,unix_nsecs,sysuptime,exaddr,dpkts,doctets,first,last,"
+    "engine_type,engine_id,srcaddr,dstaddr,nexthop,input,output,srcport,"
+    "dstport,prot,tos,tcp_flags,src_mask,dst_mask,src_as,dst_as\n"));
+  g_assert_cmpuint (fl_test_count_lines (fe.out, fe.out_len), ==,
+                    find_row ("nfdump/mixed-v5.nfcapd")->flows + 1);
+  /* synthesized: sysuptime 2^31 ms, last = sysuptime */
+  g_assert_nonnull (strstr (fe.out, ",2147483648,"));
+
+  fl_test_assert_plugin_loaded ("text");
+  g_file_set_contents (tmp, fe.out, (gssize) fe.out_len, &error);
+  g_assert_no_error (error);
+  run (&back, "-o", "json", tmp, NULL);
+  g_unlink (tmp);
+  g_assert_cmpint (back.status, ==, 0);
+  last_want = json_values (want, "last");
+  last_got = json_values (back.out, "last");
+  g_assert_cmpuint (last_got->len, ==, last_want->len);
+  for (guint i = 0; i < last_got->len && i < last_want->len; i++)
+    g_assert_cmpstr (last_got->pdata[i], ==, last_want->pdata[i]);
+  first_want = json_values (want, "first");
+  first_got = json_values (back.out, "first");
+  g_assert_cmpuint (first_got->len, ==, first_want->len);
+  for (guint i = 0; i < first_got->len && i < first_want->len; i++)
+    {
+      /* same up to the millisecond: "YYYY-MM-DDTHH:MM:SS.mmm" */
+      const char *g = first_got->pdata[i], *w = first_want->pdata[i];
+
+      g_assert_cmpuint (strlen (g), ==, strlen (w));
+      g_assert_cmpint (strncmp (g, w, 23), ==, 0);
+    }
+  fl_test_run_clear (&fe);
+  fl_test_run_clear (&back);
+}
+
+/* ------------------------------------------------------------ text */
+
+static void
+test_text (void)
+{
+  g_autofree char *path = fl_test_corpus_path ("flow-tools/real-v5-le.ft");
+  FlTestRun r, r2;
+  g_auto (GStrv) lines = NULL;
+
+  run (&r, path, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  lines = g_strsplit (r.out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 1 + 3 + 1);
+  g_assert_true (g_str_has_prefix (lines[0], "first "));
+  g_assert_nonnull (strstr (lines[0], "srcaddr"));
+  g_assert_nonnull (strstr (lines[0], "dOctets"));
+  /* fixed widths: every line as long as the header */
+  for (guint i = 1; i < 4; i++)
+    g_assert_cmpuint (strlen (lines[i]), ==, strlen (lines[0]));
+  g_assert_true (g_str_has_prefix (lines[1], "2023-11-14T22:13:10.123456789Z "));
+  g_assert_nonnull (strstr (lines[1], " 10.1.2.3 "));
+
+  run (&r2, "-o", "text", path, NULL);
+  g_assert_cmpstr (r2.out, ==, r.out);
+  fl_test_run_clear (&r);
+  fl_test_run_clear (&r2);
+}
+
+/* ------------------------------------------------------------ --probe */
+
+static void
+test_probe (void)
+{
+  const struct { const char *file, *winner; } cases[] = {
+    { "gzip/mixed-v9.flowd.gz", "winner: gzip > flowd\n" },
+    { "flow-tools/real-v8.6-be.ft", "winner: flowtools\n" },
+    { "gzip/mixed-v5-le-z0.ft.gz.gz", "winner: gzip > gzip > flowtools\n" },
+    { "text/mixed-v5.flow-export.csv", "winner: text\n" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = fl_test_corpus_path (cases[i].file);
+      FlTestRun r;
+
+      run (&r, "--probe", path, NULL);
+      g_assert_cmpint (r.status, ==, 0);
+      g_assert_true (g_str_has_suffix (r.out, cases[i].winner));
+      /* every format plugin's score is shown */
+      for (gsize p = 0; p < G_N_ELEMENTS (all_plugins); p++)
+        {
+          g_autofree char *needle = g_strdup_printf (" %s ",
+                                                     all_plugins[p].name);
+          g_assert_nonnull (strstr (r.out, needle));
+        }
+      /* --probe reads no flows */
+      g_assert_null (strstr (r.out, "{\""));
+      fl_test_run_clear (&r);
+    }
+}
+
+/* ------------------------------------------------------------ --list-plugins */
+
+static void
+test_list_plugins (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("flowread-test-cli-XXXXXX", NULL);
+  g_autofree char *bogus = g_build_filename (dir, "fl-bogus.so", NULL);
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) lines = NULL;
+  FlTestRun r;
+
+  g_assert_nonnull (dir);
+  g_file_set_contents (bogus, "not a shared object\n", -1, &error);
+  g_assert_no_error (error);
+
+  run (&r, "--list-plugins", "--plugin-dir", dir, NULL);
+  g_unlink (bogus);
+  g_rmdir (dir);
+  g_assert_cmpint (r.status, ==, 0);
+  lines = g_strsplit (r.out, "\n", -1);
+  for (gsize p = 0; p < G_N_ELEMENTS (all_plugins); p++)
+    {
+      gboolean found = FALSE;
+
+      for (guint i = 0; lines[i] != NULL && !found; i++)
+        {
+          g_auto (GStrv) w = g_strsplit_set (lines[i], " ", -1);
+          g_autofree char *joined = NULL;
+          GPtrArray *words = g_ptr_array_new ();
+
+          for (guint k = 0; w[k] != NULL; k++)
+            if (w[k][0] != '\0')
+              g_ptr_array_add (words, w[k]);
+          /* NAME KIND VERSION FILE */
+          found = words->len >= 4 &&
+                  strcmp (words->pdata[0], all_plugins[p].name) == 0 &&
+                  strcmp (words->pdata[1], all_plugins[p].kind) == 0 &&
+                  g_str_has_suffix (words->pdata[3], ".so");
+          g_ptr_array_free (words, TRUE);
+        }
+      g_test_message ("plugin %s", all_plugins[p].name);
+      g_assert_true (found);
+    }
+  /* the refused file is listed with a reason */
+  g_assert_nonnull (strstr (r.out, "fl-bogus.so"));
+  g_assert_nonnull (strstr (r.out, "refused"));
+  fl_test_run_clear (&r);
+}
+
+/* ------------------------------------------------------------ --info */
+
+static void
+test_info (void)
+{
+  const struct { const char *file, *version; } cases[] = {
+    { "flow-tools/real-v8.6-be.ft", "export_version: 8.6\n" },
+    { "flow-tools/real-v1005-le.ft", "export_version: 1005\n" },
+    { "flow-tools/gen-v5-big-z6.ft", "export_version: 5\n" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = fl_test_corpus_path (cases[i].file);
+      FlTestRun r;
+
+      run (&r, "--info", path, NULL);
+      g_assert_cmpint (r.status, ==, 0);
+      g_assert_nonnull (strstr (r.out, cases[i].version));
+      g_assert_nonnull (strstr (r.out, "format: flowtools\n"));
+      g_assert_null (strstr (r.out, "{\""));
+      fl_test_run_clear (&r);
+    }
+}
+
+/* ------------------------------------------------------------ -F */
+
+static void
+test_force_format (void)
+{
+  g_autofree char *ft = fl_test_corpus_path ("flow-tools/real-v6-be.ft");
+  g_autofree char *gz = fl_test_corpus_path ("gzip/mixed-v9.flowd.gz");
+  g_autofree char *want_ft = expected_json ("flow-tools/real-v6-be.ft", NULL);
+  g_autofree char *want_gz = expected_json ("gzip/mixed-v9.flowd.gz", NULL);
+  FlTestRun r;
+
+  run (&r, "-F", "flowtools", "-o", "json", ft, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.out, ==, want_ft);
+  fl_test_run_clear (&r);
+
+  /* wrappers are still unwrapped under -F */
+  run (&r, "--format=flowd", "-o", "json", gz, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.out, ==, want_gz);
+  fl_test_run_clear (&r);
+
+  /* forcing the wrong plugin fails on that FILE (not a usage error) */
+  run (&r, "-F", "flowd", "-o", "json", ft, NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_cmpuint (r.out_len, ==, 0);
+  g_assert_nonnull (strstr (r.err, "real-v6-be.ft"));
+  fl_test_run_clear (&r);
+}
+
+/* ------------------------------------------------------------ --help, --version */
+
+/* Man page text as words: roff requests and font escapes dropped, "\-"
+ * made "-", whitespace collapsed. */
+static char *
+normalize (const char *text, gboolean roff)
+{
+  GString *s = g_string_new (NULL);
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *l = lines[i];
+
+      if (roff && (l[0] == '.' || l[0] == '\''))
+        {
+          /* keep the text of .B/.I/.BR/.IR/.TP-less requests' arguments */
+          const char *sp = strchr (l, ' ');
+          if (sp == NULL || g_str_has_prefix (l, ".\\\""))
+            continue;
+          l = sp + 1;
+        }
+      g_string_append_c (s, ' ');
+      for (const char *p = l; *p; p++)
+        {
+          if (roff && p[0] == '\\' && p[1] == 'f' && p[2] != '\0')
+            {
+              p += 2;
+              continue;
+            }
+          if (roff && p[0] == '\\' && (p[1] == '-' || p[1] == 'e' || p[1] == '&'))
+            {
+              if (p[1] == '-')
+                g_string_append_c (s, '-');
+              else if (p[1] == 'e')
+                g_string_append_c (s, '\\');
+              p++;
+              continue;
+            }
+          if (roff && *p == '"')
+            continue;
+          g_string_append_c (s, *p);
+        }
+    }
+  {
+    /* collapse whitespace */
+    GString *out = g_string_new (NULL);
+    for (gsize i = 0; i < s->len; i++)
+      if (!g_ascii_isspace (s->str[i]))
+        g_string_append_c (out, s->str[i]);
+      else if (out->len > 0 && out->str[out->len - 1] != ' ')
+        g_string_append_c (out, ' ');
+    g_string_free (s, TRUE);
+    return g_string_free (out, FALSE);
+  }
+}
+
+static void
+test_help (void)
+{
+  g_autofree char *man_path = g_build_filename (g_getenv ("G_TEST_SRCDIR"),
+                                                "..", "doc", "flowread.1",
+                                                NULL);
+  g_autofree char *man = NULL;
+  g_autofree char *man_words = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) lines = NULL;
+  FlTestRun r, r2;
+
+  run (&r, "--help", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.err, ==, "");
+  for (gsize i = 0; i < G_N_ELEMENTS (all_options); i++)
+    {
+      g_test_message ("option %s", all_options[i]);
+      g_assert_nonnull (strstr (r.out, all_options[i]));
+    }
+  run (&r2, "-h", NULL);
+  g_assert_cmpstr (r2.out, ==, r.out);
+  fl_test_run_clear (&r2);
+
+  /* The man page has every option and, for each, the help's wording. */
+  g_file_get_contents (man_path, &man, NULL, &error);
+  g_assert_no_error (error);
+  man_words = normalize (man, TRUE);
+  lines = g_strsplit (r.out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      GString *desc;
+      const char *l = lines[i];
+      g_autofree char *want = NULL;
+
+      if (!g_str_has_prefix (l, "  -"))
+        continue;
+      /* "  -o, --output=FORMAT    text..." then continuation lines */
+      desc = g_string_new (l + 25 <= l + strlen (l) ? l + 25 : "");
+      while (lines[i + 1] != NULL && g_str_has_prefix (lines[i + 1],
+                                                       "                         "))
+        g_string_append_printf (desc, " %s", lines[++i] + 25);
+      want = normalize (desc->str, FALSE);
+      g_string_free (desc, TRUE);
+      g_test_message ("help text: %s", want);
+      g_assert_nonnull (strstr (man_words, want));
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (all_options); i++)
+    {
+      g_autofree char *opt = normalize (all_options[i], FALSE);
+      /* "-o, --output=" in the man page as "-o, --output=FORMAT" */
+      g_assert_nonnull (strstr (man_words, opt));
+    }
+  for (gsize i = 0; i < 4; i++)
+    {
+      static const char *const env[] = { "FLOWREAD_PLUGIN_PATH",
+        "FLOWREAD_FLOW_EXPORT", "FLOWREAD_FLOWD_READER", "FLOWREAD_NFDUMP" };
+      g_assert_nonnull (strstr (man_words, env[i]));
+    }
+  fl_test_run_clear (&r);
+}
+
+static void
+test_version (void)
+{
+  FlTestRun r;
+
+  run (&r, "--version", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_true (g_str_has_prefix (r.out, "flowread " FL_VERSION "\n"));
+  fl_test_run_clear (&r);
+}
+
+/* ------------------------------------------------------------ closed pipe */
+
+/* flowread FILE | head: stop quietly when the reader goes away. */
+static void
+test_closed_pipe (void)
+{
+  g_autofree char *path = fl_test_corpus_path ("flowd/mixed-v9.flowd");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) p = NULL;
+  char buf[100];
+  gsize n = 0;
+  GInputStream *out;
+  const char *argv[] = { fl_test_flowread_bin (), "-o", "json", path, path,
+                         path, path, path, NULL };
+
+  p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                               G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  out = g_subprocess_get_stdout_pipe (p);
+  g_input_stream_read_all (out, buf, sizeof buf, &n, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, sizeof buf);
+  g_assert_true (g_str_has_prefix (buf, "{\"first\":"));
+  g_input_stream_close (out, NULL, &error);
+  g_assert_no_error (error);
+  g_subprocess_wait (p, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (p));
+  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 0);
+  /* no "Broken pipe" message */
+  n = 0;
+  g_input_stream_read_all (g_subprocess_get_stderr_pipe (p), buf,
+                           sizeof buf, &n, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 0);
+}
+
+/* ------------------------------------------------------------ writers */
+
+static char *
+write_flows (FlOutputFormat format, const FlFlow *flows, guint n)
+{
+  char *text = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream (&text, &len);
+  FlWriter *w = fl_writer_new (format, mem);
+
+  for (guint i = 0; i < n; i++)
+    fl_writer_write (w, &flows[i]);
+  g_assert_true (fl_writer_flush (w, NULL));
+  fl_writer_free (w);
+  fclose (mem);
+  return text;
+}
+
+static void
+test_writer_empty_flow (void)
+{
+  FlFlow flow;
+  g_autofree char *json = NULL, *csv = NULL, *fe = NULL;
+  g_autofree char *commas = g_strnfill (FL_N_OUTPUT_FIELDS - 1, ',');
+  const char *nl;
+
+  fl_flow_init (&flow);
+  json = write_flows (FL_OUTPUT_JSON, &flow, 1);
+  g_assert_cmpstr (json, ==, "{}\n");
+  csv = write_flows (FL_OUTPUT_CSV, &flow, 1);
+  nl = strchr (csv, '\n');
+  g_assert_nonnull (nl);
+  {
+    g_autofree char *row = g_strconcat (commas, "\n", NULL);
+    g_assert_cmpstr (nl + 1, ==, row);
+  }
+  /* flow-export: absent addresses 0.0.0.0, absent numbers 0; the time
+   * columns are synthesized (uptime 2^31 ms) */
+  fe = write_flows (FL_OUTPUT_FLOW_EXPORT, &flow, 1);
+  g_assert_cmpstr (strchr (fe, '\n') + 1, ==,
+                   "0,0,2147483648,0.0.0.0,0,0,2147483648,2147483648,0,0,"
+                   "0.0.0.0,0.0.0.0,0.0.0.0,0,0,0,0,0,0,0,0,0,0,0\n");
+}
+
+/* flow-export times of a flow without FL_FIELD_FT_TIMES (the rule in
+ * fl-writer.c): unix time = last, uptime of last = sysuptime = 2^31 ms,
+ * uptime of first = sysuptime - (last - first) in whole ms. */
+static void
+test_writer_flow_export_synth (void)
+{
+  FlFlow flow;
+  g_autofree char *fe = NULL;
+  g_auto (GStrv) cols = NULL;
+
+  fl_flow_init (&flow);
+  flow.present = FL_FIELD_BIT (FL_FIELD_FIRST) | FL_FIELD_BIT (FL_FIELD_LAST) |
+                 FL_FIELD_BIT (FL_FIELD_DPKTS);
+  flow.last = G_GINT64_CONSTANT (1700000000123456789);
+  flow.first = flow.last - G_GINT64_CONSTANT (5000999999); /* 5000.999999 ms */
+  flow.dPkts = 7;
+  fe = write_flows (FL_OUTPUT_FLOW_EXPORT, &flow, 1);
+  cols = g_strsplit (strchr (fe, '\n') + 1, ",", -1);
+  g_assert_cmpuint (g_strv_length (cols), ==, 24);
+  g_assert_cmpstr (cols[0], ==, "1700000000");
+  g_assert_cmpstr (cols[1], ==, "123456789");
+  g_assert_cmpstr (cols[2], ==, "2147483648");
+  g_assert_cmpstr (cols[4], ==, "7");
+  g_assert_cmpstr (cols[6], ==, "2147478648"); /* 2^31 - 5000 */
+  g_assert_cmpstr (cols[7], ==, "2147483648");
+  /* the time rule gives last back exactly, first to the millisecond */
+  g_assert_cmpint (fl_time_from_uptime (1700000000, 123456789, 2147483648u,
+                                        2147478648u), ==,
+                   flow.last - G_GINT64_CONSTANT (5000000000));
+
+  /* with the raw times present they are written as they are */
+  flow.present |= FL_FIELD_BIT (FL_FIELD_FT_TIMES);
+  flow.unix_secs = 1;
+  flow.unix_nsecs = 2;
+  flow.sysuptime = 3;
+  flow.uptime_first = 4294967295u;
+  flow.uptime_last = 5;
+  g_free (fe);
+  fe = write_flows (FL_OUTPUT_FLOW_EXPORT, &flow, 1);
+  g_assert_true (g_str_has_prefix (strchr (fe, '\n') + 1,
+                                   "1,2,3,0.0.0.0,7,0,4294967295,5,"));
+}
+
+/* The writers cache the formatted day; every time must still read as
+ * fl_time_to_string() writes it, also across seconds and before 1970. */
+static void
+test_writer_times (void)
+{
+  static const gint64 times[] = {
+    0, 1, 999999999, 1000000000, 1000000001, 1000000001, 1417008896044593150,
+    1417008896999999999, 1417008897000000000, -1, -999999999, -1000000000,
+    -1000000001, G_MAXINT64, G_MININT64, G_GINT64_CONSTANT (4102444800000000000),
+  };
+  FlFlow flows[G_N_ELEMENTS (times)];
+  g_autoptr (GString) want = g_string_new (NULL);
+  g_autofree char *got = NULL;
+  GRand *rand = g_rand_new_with_seed (42);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (times); i++)
+    {
+      char a[FL_TIME_STRLEN], b[FL_TIME_STRLEN];
+      gint64 r = g_rand_int_range (rand, 0, 2000000000);
+      gint64 other = times[i] >= 0 ? times[i] - r : times[i] + r;
+
+      fl_flow_init (&flows[i]);
+      flows[i].present = FL_FIELD_BIT (FL_FIELD_FIRST) |
+                         FL_FIELD_BIT (FL_FIELD_LAST) |
+                         FL_FIELD_BIT (FL_FIELD_RECV_TIME);
+      flows[i].first = other;
+      flows[i].last = times[i];
+      flows[i].recv_time = times[i];
+      g_string_append_printf (want, "{\"first\":\"%s\",\"last\":\"%s\","
+                              "\"recv_time\":\"%s\"}\n",
+                              fl_time_to_string (other, a),
+                              fl_time_to_string (times[i], b), b);
+    }
+  g_rand_free (rand);
+  got = write_flows (FL_OUTPUT_JSON, flows, G_N_ELEMENTS (flows));
+  g_assert_cmpstr (got, ==, want->str);
+}
+
+static void
+test_writer_addresses (void)
+{
+  static const char *const addrs[] = {
+    "0.0.0.0", "255.255.255.255", "10.0.0.1", "192.0.2.85", "::",
+    "::1", "2001:db8::1", "fe80::1:2:3:4", "2001:db8:0:0:1:0:0:1",
+    "::ffff:192.0.2.1",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (addrs); i++)
+    {
+      FlFlow flow;
+      char buf[FL_ADDR_STRLEN];
+      g_autofree char *want = NULL, *got = NULL;
+
+      fl_flow_init (&flow);
+      g_assert_true (fl_addr_parse (&flow.srcaddr, addrs[i]));
+      flow.present = FL_FIELD_BIT (FL_FIELD_SRCADDR);
+      want = g_strdup_printf ("{\"srcaddr\":\"%s\"}\n",
+                              fl_addr_to_string (&flow.srcaddr, buf));
+      got = write_flows (FL_OUTPUT_JSON, &flow, 1);
+      g_assert_cmpstr (got, ==, want);
+    }
+}
+
+/* The core formats addresses by hand (inet_ntop is slow): it must agree
+ * with inet_ntop() (RFC 5952) on every shape of IPv6 address, so the groups
+ * are drawn from 0, 1, 0xffff and random values. */
+static void
+test_writer_addresses_random (void)
+{
+  enum { N = 20000 };
+  GRand *rand = g_rand_new_with_seed (5952);
+  FlFlow *flows = g_new0 (FlFlow, N);
+  g_autoptr (GString) want = g_string_new (NULL);
+  g_autofree char *got = NULL;
+
+  for (guint i = 0; i < N; i++)
+    {
+      char a[FL_ADDR_STRLEN], b[FL_ADDR_STRLEN];
+
+      fl_flow_init (&flows[i]);
+      flows[i].present = FL_FIELD_BIT (FL_FIELD_SRCADDR) |
+                         FL_FIELD_BIT (FL_FIELD_EXADDR);
+      flows[i].srcaddr.family = 6;
+      for (int w = 0; w < 8; w++)
+        {
+          guint v;
+
+          switch (g_rand_int_range (rand, 0, 5))
+            {
+            case 0: case 1: v = 0; break;
+            case 2: v = 0xffff; break;
+            case 3: v = (guint) g_rand_int_range (rand, 0, 300); break;
+            default: v = g_rand_int_range (rand, 0, 0x10000); break;
+            }
+          flows[i].srcaddr.addr[2 * w] = (guint8) (v >> 8);
+          flows[i].srcaddr.addr[2 * w + 1] = (guint8) v;
+        }
+      flows[i].exaddr.family = 4;
+      for (int k = 0; k < 4; k++)
+        flows[i].exaddr.addr[k] = (guint8) g_rand_int_range (rand, 0, 256);
+      g_string_append_printf (want, "{\"srcaddr\":\"%s\",\"exaddr\":\"%s\"}\n",
+                              inet_ntop (AF_INET6, flows[i].srcaddr.addr, a, sizeof a),
+                              inet_ntop (AF_INET, flows[i].exaddr.addr, b, sizeof b));
+    }
+  got = write_flows (FL_OUTPUT_JSON, flows, N);
+  fl_test_assert_same_bytes ("random addresses", got, strlen (got),
+                             want->str, want->len);
+  g_free (flows);
+  g_rand_free (rand);
+}
+
+static void
+test_writer_parse (void)
+{
+  FlOutputFormat f;
+
+  g_assert_true (fl_output_format_parse ("json", &f));
+  g_assert_cmpint (f, ==, FL_OUTPUT_JSON);
+  g_assert_true (fl_output_format_parse ("csv", &f));
+  g_assert_cmpint (f, ==, FL_OUTPUT_CSV);
+  g_assert_true (fl_output_format_parse ("text", &f));
+  g_assert_cmpint (f, ==, FL_OUTPUT_TEXT);
+  g_assert_true (fl_output_format_parse ("flow-export", &f));
+  g_assert_cmpint (f, ==, FL_OUTPUT_FLOW_EXPORT);
+  g_assert_false (fl_output_format_parse ("JSON", &f));
+  g_assert_false (fl_output_format_parse ("", &f));
+  g_assert_false (fl_output_format_parse (NULL, &f));
+}
+
+int
+main (int argc, char **argv)
+{
+  static const char *const round_trip[] = {
+    "flowd/synth-all-v6.log",      /* IPv6, every flowd field */
+    "flowd/mixed-v9.flowd",        /* IPv4 and IPv6 */
+    "flowd/synth-mixed.log",       /* absent fields */
+    "flow-tools/real-v1005-le.ft", /* tags */
+    "flow-tools/real-v6-be.ft",    /* peer_nexthop, encaps */
+    "flow-tools/real-v8.6-be.ft",  /* router_sc, marked_tos, extra_pkts */
+    "flow-tools/big-v5.ft",
+  };
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_set_nonfatal_assertions ();
+  manifest = fl_test_manifest_load ();
+
+  g_test_add_func ("/cli/usage-errors", test_usage_errors);
+  g_test_add_func ("/cli/missing-file", test_missing_file);
+  g_test_add_func ("/cli/several-files", test_several_files);
+  g_test_add_func ("/cli/truncated-status", test_truncated_status);
+  g_test_add_func ("/cli/count/several", test_count_several);
+  for (guint i = 0; i < manifest->len; i++)
+    {
+      const FlTestManifestRow *row = manifest->pdata[i];
+      g_autofree char *name = g_strdup_printf ("/cli/count/%s", row->file);
+
+      g_test_add_data_func (name, row, test_count_row);
+    }
+  g_test_add_func ("/cli/csv/header", test_csv_header);
+  for (gsize i = 0; i < G_N_ELEMENTS (round_trip); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("/cli/csv/round-trip/%s",
+                                               round_trip[i]);
+
+      g_test_add_data_func (name, round_trip[i], test_csv_round_trip);
+    }
+  g_test_add_func ("/cli/flow-export/synthesized", test_flow_export_synth);
+  g_test_add_func ("/cli/text", test_text);
+  g_test_add_func ("/cli/probe", test_probe);
+  g_test_add_func ("/cli/list-plugins", test_list_plugins);
+  g_test_add_func ("/cli/info", test_info);
+  g_test_add_func ("/cli/force-format", test_force_format);
+  g_test_add_func ("/cli/help", test_help);
+  g_test_add_func ("/cli/version", test_version);
+  g_test_add_func ("/cli/closed-pipe", test_closed_pipe);
+  g_test_add_func ("/writer/empty-flow", test_writer_empty_flow);
+  g_test_add_func ("/writer/times", test_writer_times);
+  g_test_add_func ("/writer/flow-export-synth", test_writer_flow_export_synth);
+  g_test_add_func ("/writer/addresses", test_writer_addresses);
+  g_test_add_func ("/writer/addresses-random", test_writer_addresses_random);
+  g_test_add_func ("/writer/parse", test_writer_parse);
+
+  return g_test_run ();
+}

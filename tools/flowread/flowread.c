@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * flowread: the command-line program (design.md section 4), a thin user of
+ * the host API plus the CLI's writers (core/fl-writer.h).
+ *
+ * Exit status: 0 every FILE read; 1 some FILE failed (the flows before the
+ * error were written); 2 bad usage; 3 some FILE was truncated (every
+ * complete flow written, then a warning) and none failed. A bad FILE does
+ * not stop the others.
+ *
+ * The help text below and doc/flowread.1 must say the same thing: the cli
+ * tests compare them.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <flowread/flowread-plugin.h>
+#include "fl-writer.h"
+
+enum {
+  EXIT_OK = 0,
+  EXIT_ERROR = 1,
+  EXIT_USAGE = 2,
+  EXIT_TRUNCATED = 3,
+};
+
+/* Only this thread writes stdout: skip stdio's lock in the flow loop. */
+#ifdef __GLIBC__
+#define FL_FERROR ferror_unlocked
+#else
+#define FL_FERROR ferror
+#endif
+
+/* Big enough that stdio's per-call overhead disappears for -o json/csv. */
+#define STDOUT_BUFFER (1024 * 1024)
+
+static const char help_text[] =
+  "Usage: flowread [OPTION]... FILE...\n"
+  "Read NetFlow log files (flow-tools, flowd, nfdump, flow text; also\n"
+  "gzip-compressed) and print their flows. FILE may be '-' for standard input.\n"
+  "\n"
+  "  -o, --output=FORMAT    output format: text (the default), json, csv or\n"
+  "                         flow-export\n"
+  "  -F, --format=NAME      skip probing, use this format plugin\n"
+  "      --probe            print every plugin's score for each FILE (at each\n"
+  "                         wrapper depth) and the winner; read nothing else\n"
+  "      --list-plugins     list the loaded plugins (name, kind, version, file)\n"
+  "                         and those refused, with the reason\n"
+  "      --info             print each FILE's header metadata (format, version,\n"
+  "                         byte order, compression, capture times, counts...)\n"
+  "  -c, --count            print only the number of flows read\n"
+  "      --plugin-dir=DIR   add a plugin folder (before the default ones); may\n"
+  "                         be given several times\n"
+  "  -h, --help             print this help and exit\n"
+  "      --version          print the version and the default plugin folder\n"
+  "                         and exit\n"
+  "\n"
+  "Exit status: 0 if every FILE was read; 1 if an error occurred (the flows\n"
+  "before it were written); 2 for bad usage; 3 if an input was truncated\n"
+  "(every complete flow was written, then a warning).\n"
+  "\n"
+  "Environment: FLOWREAD_PLUGIN_PATH, FLOWREAD_FLOW_EXPORT,\n"
+  "FLOWREAD_FLOWD_READER, FLOWREAD_NFDUMP. See flowread(1).\n";
+
+typedef struct {
+  FlOutputFormat output;
+  const char    *format;     /* -F */
+  gboolean       probe, list_plugins, info, count;
+  FlRegistry    *registry;
+  FlWriter      *writer;
+  gboolean       output_failed; /* stdout is gone: stop everything */
+  gboolean       output_epipe;  /* ... because the reader closed it */
+} Cli;
+
+/* --------------------------------------------------------------- messages */
+
+/* The writer keeps lines in its own buffer; messages flush it first. */
+static FlWriter *the_writer;
+
+static void
+message (const char *prefix, const char *text)
+{
+  /* Whatever was printed before the message goes out first, so that the
+   * flows before an error precede it on a terminal. */
+  if (the_writer != NULL)
+    fl_writer_flush (the_writer, NULL); /* a failure is seen by output_ok() */
+  else
+    fflush (stdout);
+  fprintf (stderr, "flowread: %s%s\n", prefix, text);
+}
+
+static int
+usage_error (const char *text)
+{
+  message ("", text);
+  fprintf (stderr, "Try 'flowread --help' for more information.\n");
+  return EXIT_USAGE;
+}
+
+/* Checks stdout after writing; on failure stops the program's output. A
+ * closed pipe (flowread | head) is not worth a message. */
+static gboolean
+output_ok (Cli *cli)
+{
+  g_autoptr (GError) error = NULL;
+  int saved;
+
+  if (cli->output_failed)
+    return FALSE;
+  errno = 0;
+  if (cli->writer != NULL)
+    {
+      if (fl_writer_flush (cli->writer, &error))
+        return TRUE;
+      saved = errno; /* fl_writer_flush() leaves the write's errno */
+    }
+  else if (fflush (stdout) == 0 && !ferror (stdout))
+    return TRUE;
+  else
+    {
+      saved = errno != 0 ? errno : EIO;
+      g_set_error (&error, FL_ERROR, FL_ERROR_IO, "write error: %s",
+                   g_strerror (saved));
+    }
+  cli->output_failed = TRUE;
+  cli->output_epipe = saved == EPIPE;
+  if (!cli->output_epipe)
+    fprintf (stderr, "flowread: standard output: %s\n", error->message);
+  return FALSE;
+}
+
+/* --------------------------------------------------------------- inputs */
+
+static FlStream *
+open_stream (const char *file, GError **error)
+{
+  if (strcmp (file, "-") == 0)
+    return fl_stream_new_fd (STDIN_FILENO, "-", FALSE);
+  return fl_stream_new_path (file, error);
+}
+
+typedef struct {
+  const char *file;
+  GString    *chain;
+} ProbeState;
+
+static void
+print_probe (const FlProbeResult *r, gpointer user_data)
+{
+  ProbeState *s = user_data;
+
+  printf ("%s: depth %u: %-7s %-16s %3d%s%s%s\n", s->file, r->depth,
+          r->kind == FL_READER_WRAPPER ? "wrapper" : "format", r->reader,
+          r->score, r->winner ? "  winner" : "",
+          r->reason != NULL ? "  " : "", r->reason != NULL ? r->reason : "");
+  if (r->winner)
+    g_string_append_printf (s->chain, "%s%s", s->chain->len > 0 ? " > " : "",
+                            r->reader);
+}
+
+/* --probe: returns the exit status for this FILE. */
+static int
+probe_file (Cli *cli, const char *file)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) chain = g_string_new (NULL);
+  ProbeState s = { file, chain };
+  FlStream *stream = open_stream (file, &error);
+
+  if (stream == NULL)
+    {
+      message ("", error->message);
+      return EXIT_ERROR;
+    }
+  if (!fl_probe_stream (cli->registry, stream, print_probe, &s, &error))
+    {
+      printf ("%s: no winner\n", file);
+      message ("", error->message);
+      return EXIT_ERROR;
+    }
+  printf ("%s: winner: %s\n", file, chain->str);
+  return EXIT_OK;
+}
+
+static void
+print_info (const char *key, const char *value, gpointer user_data)
+{
+  printf ("%s: %s\n", key, value != NULL ? value : "");
+}
+
+/* Reports a FILE's error; a truncated input is only a warning (status 3):
+ * every complete flow was written before it. */
+static int
+report_error (const GError *error)
+{
+  if (g_error_matches (error, FL_ERROR, FL_ERROR_TRUNCATED))
+    {
+      message ("warning: input truncated: ", error->message);
+      return EXIT_TRUNCATED;
+    }
+  message ("", error->message);
+  return EXIT_ERROR;
+}
+
+/* Reads one FILE in the selected mode; returns its exit status and adds
+ * the number of flows read to *n_flows. */
+static int
+read_file (Cli *cli, const char *file, guint64 *n_flows)
+{
+  g_autoptr (GError) error = NULL;
+  FlOpenOptions options = { sizeof options, cli->format };
+  FlStream *stream = open_stream (file, &error);
+  g_autoptr (FlReader) reader = NULL;
+  FlFlow flow;
+  FlStatus status;
+  guint64 n = 0;
+
+  if (stream == NULL)
+    {
+      message ("", error->message);
+      return EXIT_ERROR;
+    }
+  reader = fl_reader_new (cli->registry, stream, &options, &error);
+  if (reader == NULL)
+    return report_error (error);
+
+  if (cli->info)
+    {
+      printf ("file: %s\n", file);
+      fl_reader_foreach_info (reader, print_info, NULL);
+      return output_ok (cli) ? EXIT_OK : EXIT_ERROR;
+    }
+
+  fl_flow_init (&flow);
+  if (cli->count)
+    {
+      while ((status = fl_reader_next (reader, &flow, &error)) == FL_STATUS_OK)
+        n++;
+    }
+  else
+    {
+      fl_writer_begin_input (cli->writer, reader);
+      while ((status = fl_reader_next (reader, &flow, &error)) == FL_STATUS_OK)
+        {
+          fl_writer_write (cli->writer, &flow);
+          n++;
+          /* ferror() is a flag test: cheap enough per flow, and it stops
+           * `flowread big | head` right away. */
+          if (G_UNLIKELY (FL_FERROR (stdout)) && !output_ok (cli))
+            break;
+        }
+    }
+  *n_flows += n;
+
+  if (cli->output_failed)
+    return EXIT_ERROR;
+  if (status == FL_STATUS_ERROR)
+    {
+      if (error == NULL)
+        g_set_error (&error, FL_ERROR, FL_ERROR_PLUGIN,
+                     "%s: reading failed without an error message", file);
+      return report_error (error);
+    }
+  return EXIT_OK;
+}
+
+/* --------------------------------------------------------------- plugins */
+
+static const char *
+kind_name (FlReaderKind kind)
+{
+  return kind == FL_READER_WRAPPER ? "wrapper" : "format";
+}
+
+static void
+list_plugins (Cli *cli)
+{
+  guint n = fl_registry_get_n_plugins (cli->registry);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const FlPluginInfo *p = fl_registry_get_plugin (cli->registry, i);
+
+      if (p->loaded)
+        printf ("%-16s %-7s %-8s %s\n", p->name, kind_name (p->kind),
+                p->version != NULL ? p->version : "-",
+                p->file != NULL ? p->file : "-");
+      else
+        printf ("%-16s %-7s %-8s %s: %s\n", p->name, "refused", "-",
+                p->file != NULL ? p->file : "-",
+                p->reason != NULL ? p->reason : "(no reason given)");
+    }
+}
+
+/* -F NAME must name a loaded format reader: anything else is bad usage. */
+static gboolean
+check_format (Cli *cli, char **why)
+{
+  guint n = fl_registry_get_n_plugins (cli->registry);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const FlPluginInfo *p = fl_registry_get_plugin (cli->registry, i);
+
+      if (!p->loaded || strcmp (p->name, cli->format) != 0)
+        continue;
+      if (p->kind == FL_READER_FORMAT)
+        return TRUE;
+      *why = g_strdup_printf ("'%s' is a wrapper, not a format plugin "
+                              "(wrappers are always probed)", cli->format);
+      return FALSE;
+    }
+  *why = g_strdup_printf ("unknown format plugin '%s' (see --list-plugins)",
+                          cli->format);
+  return FALSE;
+}
+
+/* --------------------------------------------------------------- main */
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *output = NULL;
+  g_autofree char *format = NULL;
+  g_auto (GStrv) plugin_dirs = NULL;
+  g_auto (GStrv) files = NULL;
+  gboolean help = FALSE, version = FALSE;
+  Cli cli = { 0 };
+  GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_STRING, &output, NULL, NULL },
+    { "format", 'F', 0, G_OPTION_ARG_STRING, &format, NULL, NULL },
+    { "probe", 0, 0, G_OPTION_ARG_NONE, &cli.probe, NULL, NULL },
+    { "list-plugins", 0, 0, G_OPTION_ARG_NONE, &cli.list_plugins, NULL, NULL },
+    { "info", 0, 0, G_OPTION_ARG_NONE, &cli.info, NULL, NULL },
+    { "count", 'c', 0, G_OPTION_ARG_NONE, &cli.count, NULL, NULL },
+    { "plugin-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &plugin_dirs, NULL, NULL },
+    { "help", 'h', 0, G_OPTION_ARG_NONE, &help, NULL, NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, NULL, NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr (GError) error = NULL;
+  guint n_files, n_modes;
+  guint64 total = 0;
+  gboolean any_failed = FALSE, any_truncated = FALSE;
+  int status;
+
+  /* Our help is help_text (kept in step with the man page), not GOption's. */
+  g_option_context_set_help_enabled (context, FALSE);
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return usage_error (error->message);
+
+  if (help)
+    {
+      fputs (help_text, stdout);
+      return fflush (stdout) == 0 ? EXIT_OK : EXIT_ERROR;
+    }
+  if (version)
+    {
+      printf ("flowread %s\nplugin ABI %d.%d\ndefault plugin folder: %s\n",
+              FL_VERSION, FL_PLUGIN_ABI_MAJOR, FL_PLUGIN_ABI_MINOR,
+              fl_registry_get_default_dir ());
+      return fflush (stdout) == 0 ? EXIT_OK : EXIT_ERROR;
+    }
+
+  cli.output = FL_OUTPUT_TEXT;
+  if (output != NULL && !fl_output_format_parse (output, &cli.output))
+    {
+      g_autofree char *text =
+        g_strdup_printf ("unknown output format '%s' (json, csv, text or "
+                         "flow-export)", output);
+      return usage_error (text);
+    }
+  n_modes = (cli.probe ? 1 : 0) + (cli.list_plugins ? 1 : 0) +
+            (cli.info ? 1 : 0) + (cli.count ? 1 : 0);
+  if (n_modes > 1)
+    return usage_error ("--probe, --list-plugins, --info and --count "
+                        "exclude each other");
+  n_files = files != NULL ? g_strv_length (files) : 0;
+  if (n_files == 0 && !cli.list_plugins)
+    return usage_error ("no FILE given ('-' reads standard input)");
+  cli.format = format;
+
+  /* A reader that went away (flowread ... | head) shows up as EPIPE from
+   * write(), handled in output_ok(), instead of killing us mid-line. */
+  signal (SIGPIPE, SIG_IGN);
+  setvbuf (stdout, NULL, _IOFBF, STDOUT_BUFFER);
+
+  cli.registry = fl_registry_new ();
+  for (guint i = 0; plugin_dirs != NULL && plugin_dirs[i] != NULL; i++)
+    fl_registry_add_dir (cli.registry, plugin_dirs[i]);
+  if (!fl_registry_load (cli.registry, &error))
+    {
+      /* Not fatal: --list-plugins still shows what was refused, and each
+       * FILE then fails with its own message. */
+      message ("warning: ", error->message);
+      g_clear_error (&error);
+    }
+
+  if (cli.list_plugins)
+    {
+      list_plugins (&cli);
+      status = output_ok (&cli) ? EXIT_OK : EXIT_ERROR;
+      fl_registry_unref (cli.registry);
+      return status;
+    }
+
+  if (cli.format != NULL)
+    {
+      g_autofree char *why = NULL;
+
+      if (!check_format (&cli, &why))
+        {
+          fl_registry_unref (cli.registry);
+          return usage_error (why);
+        }
+    }
+
+  if (!cli.probe && !cli.info && !cli.count)
+    the_writer = cli.writer = fl_writer_new (cli.output, stdout);
+
+  for (guint i = 0; i < n_files && !cli.output_failed; i++)
+    {
+      guint64 n = 0;
+
+      if (cli.probe)
+        status = probe_file (&cli, files[i]);
+      else
+        {
+          if (cli.info && i > 0)
+            putchar ('\n');
+          status = read_file (&cli, files[i], &n);
+        }
+      if (cli.count)
+        {
+          if (n_files == 1)
+            printf ("%" G_GUINT64_FORMAT "\n", n);
+          else
+            printf ("%" G_GUINT64_FORMAT " %s\n", n, files[i]);
+        }
+      total += n;
+      any_failed |= status == EXIT_ERROR;
+      any_truncated |= status == EXIT_TRUNCATED;
+    }
+  if (cli.count && n_files > 1 && !cli.output_failed)
+    printf ("%" G_GUINT64_FORMAT " total\n", total);
+
+  if (!cli.output_failed)
+    output_ok (&cli);
+  the_writer = NULL;
+  fl_writer_free (cli.writer);
+  fl_registry_unref (cli.registry);
+
+  /* stdout went away: the reader asked for no more, so that is no error
+   * (flowread FILE | head). Any other write failure was reported. */
+  if (cli.output_failed)
+    return cli.output_epipe ? EXIT_OK : EXIT_ERROR;
+  return any_failed ? EXIT_ERROR : any_truncated ? EXIT_TRUNCATED : EXIT_OK;
+}
