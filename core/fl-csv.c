@@ -108,6 +108,15 @@ fl_line_reader_next (FlLineReader *lr, gsize *len, guint64 *offset,
         }
       if (lr->eof)
         {
+          /* A short peek is the end of the stream or a failure of its
+           * source held back until every good byte was delivered (a
+           * wrapper's CRC error, a cut gzip stream): a line without its
+           * "\n" before such a failure is not a line. */
+          if (fl_stream_failed (lr->stream, error))
+            {
+              lr->failed = TRUE;
+              return NULL;
+            }
           if (rest > 0) /* a last line without "\n" */
             return line_emit (lr, rest, lr->win_len, len, offset, error);
           /* Consume everything so that fl_stream_tell() is the length. */

@@ -823,6 +823,14 @@ flowd_next (gpointer handle, FlFlow *flow, GError **error)
             }
           continue;
         case REC_END:
+          /* A short peek is the end of the stream or a failure of its
+           * source (a wrapper's CRC error) held back until every good
+           * byte was delivered: tell them apart. */
+          if (fl_stream_failed (r->stream, error))
+            {
+              r->done = FL_STATUS_ERROR;
+              return FL_STATUS_ERROR;
+            }
           r->done = FL_STATUS_END;
           return FL_STATUS_END;
         case REC_NEED_MORE:
@@ -839,6 +847,14 @@ flowd_next (gpointer handle, FlFlow *flow, GError **error)
         case REC_TRUNCATED:
           {
             char why[96];
+
+            /* the source's own error (e.g. "gzip stream ends early") says
+             * more than ours */
+            if (fl_stream_failed (r->stream, error))
+              {
+                r->done = FL_STATUS_ERROR;
+                return FL_STATUS_ERROR;
+              }
 
             g_snprintf (why, sizeof why, "input ends inside a flowd %s "
                         "(%" G_GSIZE_FORMAT " bytes of it present)",
