@@ -21,6 +21,7 @@
  * for libraries by e.g. the OpenSSL and curl SIGPIPE notes.
  */
 #include "fl-exec.h"
+#include "fl-csv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -741,4 +742,137 @@ fl_child_free (FlChild *child)
   g_free (child->buf);
   g_free (child->program);
   g_free (child);
+}
+
+/* ------------------------------------------------- programs printing CSV */
+
+typedef struct {
+  FlChild     *child;
+  FlCsvParser *parser;
+  char        *program;
+  guint64      line_no;
+  FlStatus     status; /* sticky END / ERROR */
+} FlExecCsv;
+
+void
+fl_exec_csv_close (gpointer handle)
+{
+  FlExecCsv *ce = handle;
+
+  if (ce == NULL)
+    return;
+  fl_child_free (ce->child);
+  if (ce->parser != NULL)
+    fl_csv_parser_free (ce->parser);
+  g_free (ce->program);
+  g_free (ce);
+}
+
+/* The end of the program's output: its exit status decides. */
+static FlStatus
+exec_csv_finish (FlExecCsv *ce, GError **error)
+{
+  return fl_child_finish (ce->child, error) ? FL_STATUS_END : FL_STATUS_ERROR;
+}
+
+gpointer
+fl_exec_csv_open (FlStream *stream, const char *const *argv, GError **error)
+{
+  FlExecCsv *ce = g_new0 (FlExecCsv, 1);
+  g_autofree char *base = g_path_get_basename (argv[0]);
+
+  ce->status = FL_STATUS_OK;
+  ce->program = g_strdup (argv[0]);
+  ce->child = fl_child_spawn (argv, NULL, stream, error);
+  if (ce->child == NULL)
+    goto fail;
+
+  /* The column header comes first (printed even for zero records). */
+  for (;;)
+    {
+      gsize len = 0;
+      GError *local = NULL;
+      const char *line = fl_child_read_line (ce->child, FL_LINE_MAX, &len, &local);
+
+      if (line == NULL)
+        {
+          if (local != NULL)
+            g_propagate_error (error, local);
+          else if (exec_csv_finish (ce, error) != FL_STATUS_ERROR)
+            fl_set_error (error, FL_ERROR_EXEC, G_MAXUINT64,
+                          "%s printed nothing (no column header)", base);
+          goto fail;
+        }
+      ce->line_no++;
+      if (len == 0)
+        continue;
+      if (len < 2 || line[0] != '#' || line[1] != ':')
+        {
+          fl_set_error (error, FL_ERROR_EXEC, G_MAXUINT64,
+                        "%s output line %" G_GUINT64_FORMAT ": expected its "
+                        "\"#:\" column header, got \"%.100s\"", base,
+                        ce->line_no, line);
+          goto fail;
+        }
+      ce->parser = fl_csv_parser_new (line, len, ',', error);
+      if (ce->parser == NULL)
+        {
+          g_prefix_error (error, "%s output: ", base);
+          goto fail;
+        }
+      return ce;
+    }
+
+fail:
+  fl_exec_csv_close (ce);
+  return NULL;
+}
+
+FlStatus
+fl_exec_csv_next (gpointer handle, FlFlow *flow, GError **error)
+{
+  FlExecCsv *ce = handle;
+
+  if (ce->status != FL_STATUS_OK)
+    return ce->status;
+  for (;;)
+    {
+      gsize len = 0;
+      GError *local = NULL;
+      const char *line = fl_child_read_line (ce->child, FL_LINE_MAX, &len, &local);
+      FlStatus st;
+
+      if (line == NULL)
+        {
+          if (local != NULL)
+            {
+              g_propagate_error (error, local);
+              return ce->status = FL_STATUS_ERROR;
+            }
+          return ce->status = exec_csv_finish (ce, error);
+        }
+      ce->line_no++;
+      if (len == 0)
+        continue;
+      st = fl_csv_parser_parse (ce->parser, line, len, G_MAXUINT64, flow, &local);
+      if (st == FL_STATUS_OK)
+        return st;
+      if (st == FL_STATUS_END)
+        return ce->status = exec_csv_finish (ce, error);
+      {
+        g_autofree char *base = g_path_get_basename (ce->program);
+
+        g_propagate_prefixed_error (error, local, "%s output line %" G_GUINT64_FORMAT ": ",
+                                    base, ce->line_no);
+      }
+      return ce->status = FL_STATUS_ERROR;
+    }
+}
+
+void
+fl_exec_csv_info (gpointer handle, FlInfoFunc func, gpointer user_data)
+{
+  FlExecCsv *ce = handle;
+
+  func ("program", ce->program, user_data);
 }

@@ -39,4 +39,15 @@ const char *fl_child_get_stderr (FlChild *child);
 /* Kills (if still running) and reaps the child, closes every fd. */
 void        fl_child_free (FlChild *child);
 
+/* A format reader over a program that prints "#:"-headed CSV on stdout
+ * (flow-export -f2, flowd-reader -c), fed the stream on stdin and parsed
+ * with fl_csv_parser: the vtable functions of the exec plugins. open()
+ * reads the header line; a non-zero exit is an error after the flows. */
+gpointer fl_exec_csv_open (FlStream *stream, const char *const *argv,
+                           GError **error);
+FlStatus fl_exec_csv_next (gpointer handle, FlFlow *flow, GError **error);
+void     fl_exec_csv_close (gpointer handle);
+void     fl_exec_csv_info (gpointer handle, FlInfoFunc func,
+                           gpointer user_data);
+
 G_END_DECLS

@@ -4,6 +4,9 @@
 #include <flowread/flowread.h>
 
 #include <gio/gio.h>
+#include <stdio.h>
+
+#include "fl-writer.h"
 
 #include <string.h>
 #include <sys/wait.h>
@@ -227,4 +230,49 @@ fl_test_assert_plugin_loaded (const char *name)
     g_test_message ("plugin \"%s\" is not loaded from FLOWREAD_PLUGIN_PATH=%s",
                     name, g_getenv ("FLOWREAD_PLUGIN_PATH"));
   g_assert_true (found);
+}
+
+void
+fl_test_read_drain (FlReader *reader, FlTestRead *res)
+{
+  g_autoptr (GError) werr = NULL;
+  FILE *mem;
+  FlWriter *w;
+  FlFlow flow;
+
+  if (reader == NULL)
+    {
+      res->status = FL_STATUS_ERROR;
+      res->json = g_strdup ("");
+      return;
+    }
+  res->format = g_strdup (fl_reader_get_format (reader));
+  mem = open_memstream (&res->json, &res->json_len);
+  g_assert_nonnull (mem);
+  w = fl_writer_new (FL_OUTPUT_JSON, mem);
+  fl_writer_begin_input (w, reader);
+  fl_flow_init (&flow);
+  for (;;)
+    {
+      res->status = fl_reader_next (reader, &flow, &res->error);
+      if (res->status != FL_STATUS_OK)
+        break;
+      res->flows++;
+      fl_writer_write (w, &flow);
+    }
+  g_assert_cmpint (fl_reader_next (reader, &flow, NULL), ==, res->status);
+  g_assert_true (fl_writer_flush (w, &werr));
+  g_assert_no_error (werr);
+  fl_writer_free (w);
+  fclose (mem);
+  fl_reader_close (reader);
+}
+
+void
+fl_test_read_clear (FlTestRead *res)
+{
+  g_free (res->json);
+  g_free (res->format);
+  g_clear_error (&res->error);
+  memset (res, 0, sizeof *res);
 }

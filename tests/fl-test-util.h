@@ -55,4 +55,20 @@ FlRegistry *fl_test_registry (void);
  * is not built fails instead of passing by accident. */
 void fl_test_assert_plugin_loaded (const char *name);
 
+/* Everything one reader delivered, formatted by the CLI's json writer. */
+typedef struct {
+  char    *json;      /* every flow as `-o json` prints it */
+  gsize    json_len;
+  guint    flows;
+  FlStatus status;    /* how the read ended: END or ERROR */
+  GError  *error;     /* the open or read error */
+  char    *format;    /* the format reader that was chosen */
+} FlTestRead;
+
+/* Reads every flow of reader into res and closes reader. reader may be
+ * NULL (a failed open): then res is an ERROR with no flows. Asserts that
+ * END and ERROR stick. */
+void fl_test_read_drain (FlReader *reader, FlTestRead *res);
+void fl_test_read_clear (FlTestRead *res);
+
 G_END_DECLS

@@ -17,79 +17,22 @@ static FlRegistry *registry;
 
 /* ------------------------------------------------------------ helpers */
 
-typedef struct {
-  char    *json;      /* every flow as `-o json` prints it */
-  gsize    json_len;
-  guint    flows;
-  FlStatus status;    /* how the read ended (END or ERROR) */
-  GError  *error;     /* open or read error */
-  char    *format;    /* the format reader that was chosen */
-} ReadResult;
-
 static void
-read_result_clear (ReadResult *res)
-{
-  g_free (res->json);
-  g_free (res->format);
-  g_clear_error (&res->error);
-  memset (res, 0, sizeof *res);
-}
-
-/* Reads everything from reader (may be NULL after a failed open) into res;
- * takes ownership of reader. */
-static void
-drain (FlReader *reader, ReadResult *res)
-{
-  FILE *mem;
-  FlWriter *w;
-  FlFlow flow;
-  GError *werr = NULL;
-
-  if (reader == NULL)
-    {
-      res->status = FL_STATUS_ERROR;
-      res->json = g_strdup ("");
-      return;
-    }
-  res->format = g_strdup (fl_reader_get_format (reader));
-  mem = open_memstream (&res->json, &res->json_len);
-  g_assert_nonnull (mem);
-  w = fl_writer_new (FL_OUTPUT_JSON, mem);
-  fl_writer_begin_input (w, reader);
-  fl_flow_init (&flow);
-  for (;;)
-    {
-      res->status = fl_reader_next (reader, &flow, &res->error);
-      if (res->status != FL_STATUS_OK)
-        break;
-      res->flows++;
-      fl_writer_write (w, &flow);
-    }
-  /* END and ERROR stick. */
-  g_assert_cmpint (fl_reader_next (reader, &flow, NULL), ==, res->status);
-  g_assert_true (fl_writer_flush (w, &werr));
-  g_assert_no_error (werr);
-  fl_writer_free (w);
-  fclose (mem);
-  fl_reader_close (reader);
-}
-
-static void
-read_path (const char *path, const char *format, ReadResult *res)
+read_path (const char *path, const char *format, FlTestRead *res)
 {
   FlOpenOptions opts = { sizeof opts, format };
 
   memset (res, 0, sizeof *res);
-  drain (fl_reader_open_path (registry, path, &opts, &res->error), res);
+  fl_test_read_drain (fl_reader_open_path (registry, path, &opts, &res->error), res);
 }
 
 static void
-read_memory (const void *data, gsize len, const char *format, ReadResult *res)
+read_memory (const void *data, gsize len, const char *format, FlTestRead *res)
 {
   FlOpenOptions opts = { sizeof opts, format };
 
   memset (res, 0, sizeof *res);
-  drain (fl_reader_open_memory (registry, data, len, "memory", &opts,
+  fl_test_read_drain (fl_reader_open_memory (registry, data, len, "memory", &opts,
                                 &res->error), res);
 }
 
@@ -150,7 +93,7 @@ test_manifest_row (gconstpointer data)
   const FlTestManifestRow *row = data;
   g_autofree char *path = fl_test_corpus_path (row->file);
   g_autofree char *want = corpus_text (row->expected, NULL);
-  ReadResult res;
+  FlTestRead res;
 
   /* Auto-detected: no --format, also for legacy v2 and inside gzip. */
   read_path (path, NULL, &res);
@@ -187,14 +130,14 @@ test_manifest_row (gconstpointer data)
       g_assert_cmpint (res.status, ==, FL_STATUS_ERROR);
       g_assert_nonnull (res.error);
     }
-  read_result_clear (&res);
+  fl_test_read_clear (&res);
 
   /* --format flowd gives the same flows (no probing involved), except
    * through a wrapper, where the forced format applies inside it too. */
   read_path (path, "flowd", &res);
   assert_same_json (row->file, res.json, want);
   g_assert_cmpuint (res.flows, ==, row->flows);
-  read_result_clear (&res);
+  fl_test_read_clear (&res);
 }
 
 /* ------------------------------------------------------------ probing */
@@ -389,7 +332,7 @@ test_crc (void)
   gsize len;
   const guint8 *orig = g_bytes_get_data (b, &len);
   g_autofree guint8 *rec = g_memdup2 (orig, len);
-  ReadResult res;
+  FlTestRead res;
 
   /* Published vectors. */
   g_assert_cmphex (ref_crc ((const guint8 *) "123456789", 9), ==, 0x2DFD2D88u);
@@ -403,7 +346,7 @@ test_crc (void)
   read_memory (rec, len, NULL, &res);
   g_assert_no_error (res.error);
   g_assert_cmpuint (res.flows, ==, 1);
-  read_result_clear (&res);
+  fl_test_read_clear (&res);
 
   /* Change dPkts (offset 44..51): the stored CRC no longer matches. */
   rec[51] ^= 0x01;
@@ -411,7 +354,7 @@ test_crc (void)
   g_assert_cmpuint (res.flows, ==, 0);
   g_assert_error (res.error, FL_ERROR, FL_ERROR_CORRUPT);
   g_assert_nonnull (strstr (res.error->message, "checksum"));
-  read_result_clear (&res);
+  fl_test_read_clear (&res);
 
   /* Re-seal it with the reference CRC: the plugin agrees, and reads the
    * changed value. */
@@ -420,13 +363,13 @@ test_crc (void)
   g_assert_no_error (res.error);
   g_assert_cmpuint (res.flows, ==, 1);
   g_assert_nonnull (strstr (res.json, "\"dPkts\":4294967300,"));
-  read_result_clear (&res);
+  fl_test_read_clear (&res);
 
   /* The header is covered too (reserved bytes included). */
   rec[2] ^= 0x80;
   read_memory (rec, len, "flowd", &res);
   g_assert_error (res.error, FL_ERROR, FL_ERROR_CORRUPT);
-  read_result_clear (&res);
+  fl_test_read_clear (&res);
 }
 
 /* ------------------------------------------------------------ concatenation */
@@ -447,7 +390,7 @@ test_concat (void)
   g_autoptr (GByteArray) all = g_byte_array_new ();
   g_autoptr (GString) want = g_string_new (NULL);
   guint want_flows = 0;
-  ReadResult res;
+  FlTestRead res;
 
   for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
     {
@@ -467,7 +410,7 @@ test_concat (void)
   g_assert_cmpstr (res.format, ==, "flowd");
   g_assert_cmpuint (res.flows, ==, want_flows);
   assert_same_json ("concatenation", res.json, want->str);
-  read_result_clear (&res);
+  fl_test_read_clear (&res);
 
   /* Two v2 logs back to back, starting with v2. */
   {
@@ -483,7 +426,7 @@ test_concat (void)
     read_memory (two, 2 * n, NULL, &res);
     g_assert_no_error (res.error);
     assert_same_json ("v2+v2", res.json, jj);
-    read_result_clear (&res);
+    fl_test_read_clear (&res);
   }
 }
 
@@ -531,7 +474,7 @@ test_truncation_every_byte (void)
       g_autofree guint8 *copy = g_memdup2 (d, cut);  /* exact size for ASan */
       guint complete = 0;
       gboolean boundary = cut == 0;
-      ReadResult res;
+      FlTestRead res;
 
       for (guint i = 0; i < ends->len; i++)
         {
@@ -548,7 +491,7 @@ test_truncation_every_byte (void)
         }
       else
         g_assert_error (res.error, FL_ERROR, FL_ERROR_TRUNCATED);
-      read_result_clear (&res);
+      fl_test_read_clear (&res);
     }
   g_array_unref (ends);
 }
@@ -575,7 +518,7 @@ test_damage (void)
           g_autofree guint8 *copy = g_memdup2 (d, len);
           guint nflip = g_rand_int_range (rand, 1, 6);
           gsize cut = iter % 3 == 0 ? (gsize) g_rand_int_range (rand, 0, (gint32) len) : len;
-          ReadResult res;
+          FlTestRead res;
 
           for (guint k = 0; k < nflip; k++)
             copy[g_rand_int_range (rand, 0, (gint32) len)] = (guint8) g_rand_int (rand);
@@ -587,7 +530,7 @@ test_damage (void)
             }
           else
             g_assert_cmpint (res.status, ==, FL_STATUS_END);
-          read_result_clear (&res);
+          fl_test_read_clear (&res);
         }
     }
   g_rand_free (rand);
@@ -600,20 +543,20 @@ test_bad_first_version (void)
   static const guint8 rec[] = { 0x40, 0x00, 0x00, 0x00, 0, 0, 0, 0 };
   static const guint8 v2bad[] = { 0x01, 0x2c, 0xf0, 0x47, 0, 0, 0, 3,
                                   0, 0, 0, 0, 0, 0, 0, 0 };
-  ReadResult res;
+  FlTestRead res;
 
   read_memory (rec, sizeof rec, "flowd", &res);
   g_assert_error (res.error, FL_ERROR, FL_ERROR_UNSUPPORTED_VERSION);
-  read_result_clear (&res);
+  fl_test_read_clear (&res);
   read_memory (v2bad, sizeof v2bad, NULL, &res);
   g_assert_error (res.error, FL_ERROR, FL_ERROR_UNSUPPORTED_VERSION);
-  read_result_clear (&res);
+  fl_test_read_clear (&res);
   /* An empty log is valid when asked for. */
   read_memory ("", 0, "flowd", &res);
   g_assert_no_error (res.error);
   g_assert_cmpint (res.status, ==, FL_STATUS_END);
   g_assert_cmpuint (res.flows, ==, 0);
-  read_result_clear (&res);
+  fl_test_read_clear (&res);
 }
 
 int

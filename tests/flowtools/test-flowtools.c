@@ -22,69 +22,13 @@ static GPtrArray *manifest; /* every MANIFEST row, owned */
 
 /* ------------------------------------------------------------ helpers */
 
-typedef struct {
-  char    *json;      /* every flow as `-o json` prints it */
-  gsize    json_len;
-  guint    flows;
-  FlStatus status;    /* END or ERROR */
-  GError  *error;     /* open or read error */
-  char    *format;
-} ReadResult;
-
 static void
-read_result_clear (ReadResult *res)
-{
-  g_free (res->json);
-  g_free (res->format);
-  g_clear_error (&res->error);
-  memset (res, 0, sizeof *res);
-}
-
-/* Reads every flow of reader (NULL after a failed open) into res. */
-static void
-drain (FlReader *reader, ReadResult *res)
-{
-  FILE *mem;
-  FlWriter *w;
-  FlFlow flow;
-  GError *werr = NULL;
-
-  if (reader == NULL)
-    {
-      res->status = FL_STATUS_ERROR;
-      res->json = g_strdup ("");
-      return;
-    }
-  res->format = g_strdup (fl_reader_get_format (reader));
-  mem = open_memstream (&res->json, &res->json_len);
-  g_assert_nonnull (mem);
-  w = fl_writer_new (FL_OUTPUT_JSON, mem);
-  fl_writer_begin_input (w, reader);
-  fl_flow_init (&flow);
-  for (;;)
-    {
-      res->status = fl_reader_next (reader, &flow, &res->error);
-      if (res->status != FL_STATUS_OK)
-        break;
-      res->flows++;
-      fl_writer_write (w, &flow);
-    }
-  /* END and ERROR stick */
-  g_assert_cmpint (fl_reader_next (reader, &flow, NULL), ==, res->status);
-  g_assert_true (fl_writer_flush (w, &werr));
-  g_assert_no_error (werr);
-  fl_writer_free (w);
-  fclose (mem);
-  fl_reader_close (reader);
-}
-
-static void
-read_memory (const void *data, gsize len, ReadResult *res)
+read_memory (const void *data, gsize len, FlTestRead *res)
 {
   FlOpenOptions opts = { sizeof opts, "flowtools" };
 
   memset (res, 0, sizeof *res);
-  drain (fl_reader_open_memory (registry, data, len, "test.ft", &opts,
+  fl_test_read_drain (fl_reader_open_memory (registry, data, len, "test.ft", &opts,
                                 &res->error), res);
 }
 
@@ -151,7 +95,7 @@ feed_pipe (gpointer user_data)
 /* Checks a finished read against a manifest outcome. */
 static void
 check_outcome (const char *what, const char *outcome, guint flows,
-               const char *expected, const ReadResult *res)
+               const char *expected, const FlTestRead *res)
 {
   g_test_message ("%s: %u flows, %s", what, res->flows,
                   res->error ? res->error->message : "no error");
@@ -192,7 +136,7 @@ test_corpus_row (gconstpointer data)
   const FlTestManifestRow *row = data;
   g_autofree char *path = fl_test_corpus_path (row->file);
   g_autofree char *expected = NULL;
-  ReadResult res = { 0 };
+  FlTestRead res = { 0 };
   gsize len;
 
   expected = row->expected[0] ? read_corpus (row->expected, &len)
@@ -200,11 +144,11 @@ test_corpus_row (gconstpointer data)
   g_assert_cmpuint (count_lines (expected), ==, row->flows);
 
   /* probing picks the native plugin for every file with the magic */
-  drain (fl_reader_open_path (registry, path, NULL, &res.error), &res);
+  fl_test_read_drain (fl_reader_open_path (registry, path, NULL, &res.error), &res);
   if (!g_str_equal (row->outcome, "error"))
     g_assert_cmpstr (res.format, ==, "flowtools");
   check_outcome (row->file, row->outcome, row->flows, expected, &res);
-  read_result_clear (&res);
+  fl_test_read_clear (&res);
 
   /* and through a pipe (unknown length, no seeking): same result */
   {
@@ -217,12 +161,12 @@ test_corpus_row (gconstpointer data)
     g_assert_cmpint (pipe (fds), ==, 0);
     feed.fd = fds[1];
     writer = g_thread_new ("feed", feed_pipe, &feed);
-    drain (fl_reader_open_fd (registry, fds[0], row->file, &opts, &res.error),
+    fl_test_read_drain (fl_reader_open_fd (registry, fds[0], row->file, &opts, &res.error),
            &res);
     close (fds[0]); /* the stream does not own it; unblocks the writer */
     g_thread_join (writer);
     check_outcome (row->file, row->outcome, row->flows, expected, &res);
-    read_result_clear (&res);
+    fl_test_read_clear (&res);
   }
 }
 
@@ -452,7 +396,7 @@ test_concat (gconstpointer data)
   const CatCase *c = data;
   g_autoptr (GByteArray) input = g_byte_array_new ();
   g_autoptr (GString) expected = g_string_new (NULL);
-  ReadResult res;
+  FlTestRead res;
   g_autoptr (GPtrArray) rows = flowtools_rows ();
 
   for (guint i = 0; i < G_N_ELEMENTS (c->parts) && c->parts[i]; i++)
@@ -477,7 +421,7 @@ test_concat (gconstpointer data)
   read_memory (input->data, input->len, &res);
   check_outcome (c->name, c->outcome, count_lines (expected->str),
                  expected->str, &res);
-  read_result_clear (&res);
+  fl_test_read_clear (&res);
 }
 
 /* ------------------------------------------------------------ prefixes */
@@ -496,11 +440,11 @@ test_prefixes_plain (gconstpointer data)
   g_auto (GStrv) lines = g_strsplit (exp, "\n", -1);
   guint n = count_lines (exp);
   gsize hlen, rec;
-  ReadResult res;
+  FlTestRead res;
 
   read_memory (bytes, len, &res);
   g_assert_no_error (res.error);
-  read_result_clear (&res);
+  fl_test_read_clear (&res);
   /* header and record size from the file: hlen at 4 (v3), body / n */
   g_assert_cmpuint ((guchar) bytes[3], ==, 3);
   hlen = bytes[2] == 1 ? GUINT32_FROM_LE (*(guint32 *) (bytes + 4))
@@ -520,7 +464,7 @@ test_prefixes_plain (gconstpointer data)
           g_assert_nonnull (res.error);
           g_assert_true (res.error->code == FL_ERROR_CORRUPT ||
                          res.error->code == FL_ERROR_TRUNCATED);
-          read_result_clear (&res);
+          fl_test_read_clear (&res);
           continue;
         }
       k = (guint) ((l - hlen) / rec);
@@ -538,7 +482,7 @@ test_prefixes_plain (gconstpointer data)
         g_assert_no_error (res.error);
       else
         g_assert_error (res.error, FL_ERROR, FL_ERROR_TRUNCATED);
-      read_result_clear (&res);
+      fl_test_read_clear (&res);
     }
 }
 
@@ -554,7 +498,7 @@ test_prefixes_zlib (gconstpointer data)
                                               rel + strlen ("flow-tools/"));
   g_autofree char *exp = read_corpus (exp_rel, &elen);
   guint n = count_lines (exp);
-  ReadResult res;
+  FlTestRead res;
 
   for (gsize l = 0; l <= len; l++)
     {
@@ -572,7 +516,7 @@ test_prefixes_zlib (gconstpointer data)
           g_assert_true (res.error->code == FL_ERROR_TRUNCATED ||
                          res.error->code == FL_ERROR_CORRUPT);
         }
-      read_result_clear (&res);
+      fl_test_read_clear (&res);
     }
 }
 
@@ -590,7 +534,7 @@ test_bad_headers (void)
   gsize len;
   g_autofree char *orig = read_corpus ("flow-tools/real-v5-le.ft", &len);
   g_autofree guint8 *b = g_memdup2 (orig, len);
-  ReadResult res;
+  FlTestRead res;
   const guint32 bad_hlen[] = { 0, 7, (guint32) len + 1, 0x7fffffff,
                                0xffffffff, 16u * 1024 * 1024 + 4 };
 
@@ -603,7 +547,7 @@ test_bad_headers (void)
       g_assert_cmpuint (res.flows, ==, 0);
       g_assert_error (res.error, FL_ERROR, FL_ERROR_CORRUPT);
       g_assert_nonnull (strstr (res.error->message, "header length"));
-      read_result_clear (&res);
+      fl_test_read_clear (&res);
     }
 
   /* unknown export version in EX_VER (first TLV, value at 12) */
@@ -613,7 +557,7 @@ test_bad_headers (void)
   read_memory (b, len, &res);
   g_assert_error (res.error, FL_ERROR, FL_ERROR_UNSUPPORTED_VERSION);
   g_assert_cmpuint (res.flows, ==, 0);
-  read_result_clear (&res);
+  fl_test_read_clear (&res);
 
   /* every TLV length set to 0xffff: overruns are skipped; without EX_VER
    * the file is refused, with it it reads fine */
@@ -631,7 +575,7 @@ test_bad_headers (void)
           g_assert_no_error (res.error);
           g_assert_cmpuint (res.flows, ==, 3);
         }
-      read_result_clear (&res);
+      fl_test_read_clear (&res);
       pos += 4 + l;
     }
 }
@@ -655,7 +599,7 @@ test_random_damage (void)
 
       for (guint round = 0; round < 400; round++)
         {
-          ReadResult res;
+          FlTestRead res;
           guint hits = 1 + g_rand_int_range (rand, 0, 4);
 
           memcpy (b, orig, len);
@@ -667,7 +611,7 @@ test_random_damage (void)
           g_assert_cmpuint (res.flows, <=, 4096);
           g_assert_true (res.status == FL_STATUS_END ||
                          res.error != NULL);
-          read_result_clear (&res);
+          fl_test_read_clear (&res);
         }
     }
   g_rand_free (rand);

@@ -22,50 +22,6 @@ static FlRegistry *text_registry;
 
 /* ------------------------------------------------------------ helpers */
 
-typedef struct {
-  char    *json;   /* what fl_writer (json) made of the flows read */
-  gsize    json_len;
-  guint    n_flows;
-  FlStatus status; /* END or ERROR */
-  GError  *error;
-} ReadResult;
-
-static void
-read_result_clear (ReadResult *r)
-{
-  g_free (r->json);
-  g_clear_error (&r->error);
-}
-
-/* Reads every flow of reader (NULL: open failed, error in *open_error) and
- * formats them with the CLI's json writer. */
-static void
-read_all (FlReader *reader, ReadResult *res)
-{
-  char *buf = NULL;
-  size_t size = 0;
-  FILE *f = open_memstream (&buf, &size);
-  FlWriter *w = fl_writer_new (FL_OUTPUT_JSON, f);
-  FlFlow flow;
-
-  g_assert_nonnull (f);
-  fl_flow_init (&flow);
-  fl_writer_begin_input (w, reader);
-  for (;;)
-    {
-      res->status = fl_reader_next (reader, &flow, &res->error);
-      if (res->status != FL_STATUS_OK)
-        break;
-      fl_writer_write (w, &flow);
-      res->n_flows++;
-    }
-  g_assert_true (fl_writer_flush (w, NULL));
-  fl_writer_free (w);
-  fclose (f);
-  res->json = buf;
-  res->json_len = size;
-}
-
 static FlOpenOptions
 text_options (void)
 {
@@ -78,7 +34,7 @@ text_options (void)
 }
 
 static void
-read_path (const char *path, gboolean force_text, ReadResult *res)
+read_path (const char *path, gboolean force_text, FlTestRead *res)
 {
   FlOpenOptions o = text_options ();
   g_autoptr (GError) error = NULL;
@@ -91,12 +47,11 @@ read_path (const char *path, gboolean force_text, ReadResult *res)
   g_assert_nonnull (reader);
   if (!force_text)
     g_assert_cmpstr (fl_reader_get_format (reader), ==, "text");
-  read_all (reader, res);
-  fl_reader_close (reader);
+  fl_test_read_drain (reader, res);
 }
 
 static void
-read_memory (const char *data, gsize len, ReadResult *res)
+read_memory (const char *data, gsize len, FlTestRead *res)
 {
   FlOpenOptions o = text_options ();
   g_autoptr (GError) error = NULL;
@@ -106,8 +61,7 @@ read_memory (const char *data, gsize len, ReadResult *res)
   reader = fl_reader_open_memory (registry, data, len, "test.csv", &o, &error);
   g_assert_no_error (error);
   g_assert_nonnull (reader);
-  read_all (reader, res);
-  fl_reader_close (reader);
+  fl_test_read_drain (reader, res);
 }
 
 static char *
@@ -162,7 +116,7 @@ assert_same_text (const char *got, gsize got_len, const char *want,
 /* Data-driven cases fail softly (g_test_fail) so that one bad file does not
  * hide the results of all the others. */
 static gboolean
-check_read_ok (const ReadResult *res, const char *what)
+check_read_ok (const FlTestRead *res, const char *what)
 {
   if (res->error != NULL)
     {
@@ -188,17 +142,17 @@ test_golden (gconstpointer data)
   g_autofree char *jsonl_path = NULL;
   g_autofree char *want = NULL;
   gsize want_len;
-  ReadResult res;
+  FlTestRead res;
 
   jsonl_path = g_strdup_printf ("%.*s.jsonl", (int) (strlen (csv) - 4), csv);
   want = read_file (jsonl_path, &want_len);
   read_path (csv, TRUE, &res);
   if (check_read_ok (&res, csv))
     {
-      g_assert_cmpuint (res.n_flows, ==, count_lines (want, want_len));
+      g_assert_cmpuint (res.flows, ==, count_lines (want, want_len));
       assert_same_text (res.json, res.json_len, want, want_len, csv);
     }
-  read_result_clear (&res);
+  fl_test_read_clear (&res);
 }
 
 static void
@@ -253,7 +207,7 @@ test_manifest_row (gconstpointer data)
   g_autofree char *exp_path = fl_test_corpus_path (row->expected);
   g_autofree char *want = NULL;
   gsize want_len;
-  ReadResult res;
+  FlTestRead res;
 
   g_assert_cmpstr (row->outcome, ==, "ok");
   want = read_file (exp_path, &want_len);
@@ -262,9 +216,9 @@ test_manifest_row (gconstpointer data)
   read_path (path, FALSE, &res);
   g_assert_no_error (res.error);
   g_assert_cmpint (res.status, ==, FL_STATUS_END);
-  g_assert_cmpuint (res.n_flows, ==, row->flows);
+  g_assert_cmpuint (res.flows, ==, row->flows);
   assert_same_text (res.json, res.json_len, want, want_len, row->file);
-  read_result_clear (&res);
+  fl_test_read_clear (&res);
 
   /* Through the CLI. */
   {
@@ -405,20 +359,20 @@ test_separators (void)
   for (gsize i = 0; i < G_N_ELEMENTS (seps); i++)
     {
       g_autofree char *text = resep (csv, len, seps[i]);
-      ReadResult res;
+      FlTestRead res;
 
       read_memory (text, strlen (text), &res);
       g_assert_no_error (res.error);
-      g_assert_cmpuint (res.n_flows, ==, 2414);
+      g_assert_cmpuint (res.flows, ==, 2414);
       assert_same_text (res.json, res.json_len, want, want_len, seps[i]);
-      read_result_clear (&res);
+      fl_test_read_clear (&res);
     }
 
   /* Also with CRLF line ends and leading blanks in the blank variant. */
   {
     g_autofree char *blank = resep (csv, len, "  ");
     g_autoptr (GString) crlf = g_string_new (NULL);
-    ReadResult res;
+    FlTestRead res;
 
     for (const char *p = blank; *p; p++)
       {
@@ -430,7 +384,7 @@ test_separators (void)
     read_memory (crlf->str, crlf->len, &res);
     g_assert_no_error (res.error);
     assert_same_text (res.json, res.json_len, want, want_len, "CRLF");
-    read_result_clear (&res);
+    fl_test_read_clear (&res);
   }
 }
 
@@ -475,7 +429,7 @@ test_corrupt_row (void)
   g_autoptr (GString) text = g_string_new (head);
   char *line4, *col5;
   guint64 col5_off;
-  ReadResult res;
+  FlTestRead res;
 
   /* Damage data row 4 (file line 5), column 5 (dpkts). */
   line4 = text->str;
@@ -488,7 +442,7 @@ test_corrupt_row (void)
   col5_off = (guint64) (col5 - text->str);
 
   read_memory (text->str, text->len, &res);
-  g_assert_cmpuint (res.n_flows, ==, 3);
+  g_assert_cmpuint (res.flows, ==, 3);
   g_assert_cmpint (res.status, ==, FL_STATUS_ERROR);
   g_assert_error (res.error, FL_ERROR, FL_ERROR_CORRUPT);
   g_test_message ("error: %s", res.error->message);
@@ -500,7 +454,7 @@ test_corrupt_row (void)
     g_assert_nonnull (strstr (res.error->message, byte));
   }
   assert_same_text (res.json, res.json_len, want, strlen (want), "before error");
-  read_result_clear (&res);
+  fl_test_read_clear (&res);
 
   /* Too few and too many columns. */
   {
@@ -519,10 +473,10 @@ test_corrupt_row (void)
         read_memory (bad[i], strlen (bad[i]), &res);
         g_test_message ("%s -> %s", bad[i],
                         res.error ? res.error->message : "(no error)");
-        g_assert_cmpuint (res.n_flows, ==, 1);
+        g_assert_cmpuint (res.flows, ==, 1);
         g_assert_error (res.error, FL_ERROR, FL_ERROR_CORRUPT);
         g_assert_nonnull (strstr (res.error->message, "line 3"));
-        read_result_clear (&res);
+        fl_test_read_clear (&res);
       }
   }
 }
@@ -534,17 +488,17 @@ test_long_line (void)
   g_autofree char *head = v5_head (2, &len);
   g_autofree char *want = expected_head (2);
   g_autoptr (GString) text = g_string_new (head);
-  ReadResult res;
+  FlTestRead res;
 
   g_string_append_c (text, '1');
   for (gsize i = 0; i < FL_LINE_MAX + 10; i++)
     g_string_append_c (text, '0');
   g_string_append (text, ",x\n");
   read_memory (text->str, text->len, &res);
-  g_assert_cmpuint (res.n_flows, ==, 2);
+  g_assert_cmpuint (res.flows, ==, 2);
   g_assert_error (res.error, FL_ERROR, FL_ERROR_LIMIT);
   assert_same_text (res.json, res.json_len, want, strlen (want), "before limit");
-  read_result_clear (&res);
+  fl_test_read_clear (&res);
 
   /* Exactly FL_LINE_MAX is allowed (and then fails as a row, not a line). */
   g_string_truncate (text, len);
@@ -553,9 +507,9 @@ test_long_line (void)
     g_string_append_c (text, ' ');
   g_string_append_c (text, '\n');
   read_memory (text->str, text->len, &res);
-  g_assert_cmpuint (res.n_flows, ==, 2);
+  g_assert_cmpuint (res.flows, ==, 2);
   g_assert_error (res.error, FL_ERROR, FL_ERROR_CORRUPT);
-  read_result_clear (&res);
+  fl_test_read_clear (&res);
 }
 
 static void
@@ -565,21 +519,21 @@ test_last_line (void)
   g_autofree char *head = v5_head (3, &len);
   g_autofree char *want3 = expected_head (3);
   g_autofree char *want2 = expected_head (2);
-  ReadResult res;
+  FlTestRead res;
 
   /* Complete last line without "\n": accepted. */
   read_memory (head, len - 1, &res);
   g_assert_no_error (res.error);
-  g_assert_cmpuint (res.n_flows, ==, 3);
+  g_assert_cmpuint (res.flows, ==, 3);
   assert_same_text (res.json, res.json_len, want3, strlen (want3), "no newline");
-  read_result_clear (&res);
+  fl_test_read_clear (&res);
 
   /* Cut inside the last row: truncated, after the complete flows. */
   read_memory (head, len - 30, &res);
-  g_assert_cmpuint (res.n_flows, ==, 2);
+  g_assert_cmpuint (res.flows, ==, 2);
   g_assert_error (res.error, FL_ERROR, FL_ERROR_TRUNCATED);
   assert_same_text (res.json, res.json_len, want2, strlen (want2), "cut");
-  read_result_clear (&res);
+  fl_test_read_clear (&res);
 
   /* Header only: no flows, clean end. */
   {
@@ -588,8 +542,8 @@ test_last_line (void)
     read_memory (head, (gsize) (h - head + 1), &res);
     g_assert_no_error (res.error);
     g_assert_cmpint (res.status, ==, FL_STATUS_END);
-    g_assert_cmpuint (res.n_flows, ==, 0);
-    read_result_clear (&res);
+    g_assert_cmpuint (res.flows, ==, 0);
+    fl_test_read_clear (&res);
   }
 }
 
@@ -657,7 +611,7 @@ test_roundtrip_jsonl (gconstpointer data)
   g_autofree char *want = read_file (jsonl, &len);
   g_autoptr (GHashTable) col_of = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GString) csv = g_string_new (NULL);
-  ReadResult res;
+  FlTestRead res;
 
   for (int f = 0; f < FL_N_OUTPUT_FIELDS; f++)
     {
@@ -684,10 +638,10 @@ test_roundtrip_jsonl (gconstpointer data)
   read_memory (csv->str, csv->len, &res);
   if (check_read_ok (&res, jsonl))
     {
-      g_assert_cmpuint (res.n_flows, ==, count_lines (want, len));
+      g_assert_cmpuint (res.flows, ==, count_lines (want, len));
       assert_same_text (res.json, res.json_len, want, len, jsonl);
     }
-  read_result_clear (&res);
+  fl_test_read_clear (&res);
 }
 
 static void
@@ -743,7 +697,7 @@ test_roundtrip_writer (void)
   FILE *f = open_memstream (&buf, &size);
   FlWriter *w = fl_writer_new (FL_OUTPUT_CSV, f);
   FlFlow flow;
-  ReadResult res;
+  FlTestRead res;
 
   g_assert_no_error (error);
   fl_flow_init (&flow);
@@ -759,7 +713,7 @@ test_roundtrip_writer (void)
   read_memory (buf, size, &res);
   g_assert_no_error (res.error);
   assert_same_text (res.json, res.json_len, want, want_len, "csv round trip");
-  read_result_clear (&res);
+  fl_test_read_clear (&res);
   free (buf);
 }
 
@@ -988,13 +942,13 @@ test_concatenated (void)
   gsize len;
   g_autofree char *text = read_file (path, &len);
   g_autoptr (GString) two = g_string_new_len (text, (gssize) len);
-  ReadResult res;
+  FlTestRead res;
 
   g_string_append_len (two, text, (gssize) len);
   read_memory (two->str, two->len, &res);
   g_assert_no_error (res.error);
-  g_assert_cmpuint (res.n_flows, ==, 2 * count_lines (text, len) - 2);
-  read_result_clear (&res);
+  g_assert_cmpuint (res.flows, ==, 2 * count_lines (text, len) - 2);
+  fl_test_read_clear (&res);
 
   {
     g_autofree char *npath = fl_test_corpus_path ("text/mixed-ipfix.nfdump.csv");
@@ -1004,8 +958,8 @@ test_concatenated (void)
     g_string_append_len (n2, ntext, (gssize) len);
     read_memory (n2->str, n2->len, &res);
     g_assert_no_error (res.error);
-    g_assert_cmpuint (res.n_flows, ==, 8000);
-    read_result_clear (&res);
+    g_assert_cmpuint (res.flows, ==, 8000);
+    fl_test_read_clear (&res);
   }
 }
 
