@@ -800,21 +800,6 @@ parse_addr (const char *s, const char *e, FlAddr *addr)
   return FALSE;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
- * days_from_civil): right for any year, before 1970 and after 2038. */
-static gint64
-days_from_civil (gint64 y, unsigned m, unsigned d)
-{
-  gint64 era, yoe, doy, doe;
-
-  y -= m <= 2;
-  era = (y >= 0 ? y : y - 399) / 400;
-  yoe = y - era * 400;
-  doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 static inline gboolean
 take_digits (const char **p, const char *e, int n, int *out)
 {
@@ -842,8 +827,7 @@ parse_time (const char *s, const char *e, gint64 *out)
 {
   const char *p = s;
   int year, mon, day, hour, min, sec, frac = 0, fdig = 0;
-  gint64 days, secs, ns;
-  static const unsigned char mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+  gint64 secs, ns;
 
   if (!take_digits (&p, e, 4, &year) || p == e || *p++ != '-' ||
       !take_digits (&p, e, 2, &mon) || p == e || *p++ != '-' ||
@@ -854,12 +838,6 @@ parse_time (const char *s, const char *e, gint64 *out)
   if (!take_digits (&p, e, 2, &hour) || p == e || *p++ != ':' ||
       !take_digits (&p, e, 2, &min) || p == e || *p++ != ':' ||
       !take_digits (&p, e, 2, &sec))
-    return FALSE;
-  if (mon < 1 || mon > 12 || day < 1 || day > mdays[mon - 1] ||
-      hour > 23 || min > 59 || sec > 60)
-    return FALSE;
-  if (mon == 2 && day == 29 &&
-      !((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
     return FALSE;
   if (p < e && *p == '.')
     {
@@ -891,12 +869,15 @@ parse_time (const char *s, const char *e, gint64 *out)
     }
   if (p != e)
     return FALSE;
-  days = days_from_civil (year, (unsigned) mon, (unsigned) day);
-  secs += days * 86400 + hour * 3600 + min * 60 + sec;
-  /* gint64 ns covers 1677..2262; refuse what does not fit. */
-  if (secs > G_MAXINT64 / 1000000000 - 1 || secs < G_MININT64 / 1000000000 + 1)
+  /* gint64 ns covers 1678..2261: refuse what does not fit. */
+  if (!fl_time_from_civil (year, (guint) mon, (guint) day, (guint) hour,
+                           (guint) min, (guint) sec, (guint32) frac, &ns))
     return FALSE;
-  ns = secs * 1000000000 + frac;
+  /* the zone offset, at most a day: near the edges it may not fit */
+  if ((secs > 0 && ns > G_MAXINT64 - secs * 1000000000)
+      || (secs < 0 && ns < G_MININT64 - secs * 1000000000))
+    return FALSE;
+  ns += secs * 1000000000;
   *out = ns;
   return TRUE;
 }

@@ -283,6 +283,44 @@ fl_time_to_string (gint64 ns, char *buf)
   return buf;
 }
 
+/* Days since 1970-01-01 of a civil date (the inverse of civil_from_days). */
+static gint64
+days_from_civil (gint64 y, unsigned m, unsigned d)
+{
+  gint64 era, yoe, doy, doe;
+
+  y -= m <= 2;
+  era = (y >= 0 ? y : y - 399) / 400;
+  yoe = y - era * 400;
+  doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+gboolean
+fl_time_from_civil (gint64 year, guint month, guint day, guint hour,
+                    guint minute, guint sec, guint32 nsec, gint64 *ns)
+{
+  static const guint8 mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+  gint64 secs;
+
+  if (month < 1 || month > 12 || day < 1 || day > mdays[month - 1]
+      || hour > 23 || minute > 59 || sec > 60 || nsec > 999999999)
+    return FALSE;
+  if (month == 2 && day == 29
+      && !((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
+    return FALSE;
+  /* Far outside gint64 nanoseconds anyway; keeps the arithmetic safe. */
+  if (year < -1000000 || year > 1000000)
+    return FALSE;
+  secs = days_from_civil (year, month, day) * 86400
+         + (gint64) hour * 3600 + minute * 60 + sec;
+  if (secs > G_MAXINT64 / 1000000000 - 1 || secs < G_MININT64 / 1000000000 + 1)
+    return FALSE;
+  *ns = secs * 1000000000 + nsec;
+  return TRUE;
+}
+
 gint64
 fl_time_from_uptime (guint32 unix_secs, guint32 unix_nsecs,
                      guint32 sysuptime, guint32 t)

@@ -150,6 +150,14 @@ static inline guint64 fl_read_u64_be (const guint8 *p)
 static inline guint64 fl_read_u64_le (const guint8 *p)
 { return ((guint64) fl_read_u32_le (p + 4) << 32) | fl_read_u32_le (p); }
 
+/* A UTC civil time (proleptic Gregorian; sec may be 60, a leap second, read
+ * as the next second) plus nsec, as nanoseconds since 1970. FALSE for an
+ * invalid date or time, or one outside what gint64 nanoseconds hold (about
+ * 1678 to 2261): text and tool output can carry any year. */
+gboolean fl_time_from_civil (gint64 year, guint month, guint day, guint hour,
+                             guint minute, guint sec, guint32 nsec,
+                             gint64 *ns);
+
 /* ------------------------------------------------------------------ readers */
 
 /* Reserved for per-open options from the host; the core passes NULL in ABI

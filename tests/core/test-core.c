@@ -58,6 +58,32 @@ test_time_format (void)
 }
 
 static void
+test_time_civil (void)
+{
+  gint64 ns = 0;
+
+  g_assert_true (fl_time_from_civil (1970, 1, 1, 0, 0, 0, 0, &ns));
+  g_assert_cmpint (ns, ==, 0);
+  g_assert_true (fl_time_from_civil (2014, 12, 5, 19, 55, 23, 999867403, &ns));
+  g_assert_cmpint (ns, ==, G_GINT64_CONSTANT (1417809323999867403));
+  g_assert_true (fl_time_from_civil (1969, 12, 31, 23, 59, 59, 999999999, &ns));
+  g_assert_cmpint (ns, ==, -1);
+  g_assert_true (fl_time_from_civil (2000, 2, 29, 0, 0, 0, 0, &ns));
+  g_assert_cmpint (ns, ==, G_GINT64_CONSTANT (951782400) * 1000000000);
+  /* invalid dates and times */
+  g_assert_false (fl_time_from_civil (2100, 2, 29, 0, 0, 0, 0, &ns));
+  g_assert_false (fl_time_from_civil (2001, 13, 1, 0, 0, 0, 0, &ns));
+  g_assert_false (fl_time_from_civil (2001, 4, 31, 0, 0, 0, 0, &ns));
+  g_assert_false (fl_time_from_civil (2001, 1, 1, 24, 0, 0, 0, &ns));
+  g_assert_false (fl_time_from_civil (2001, 1, 1, 0, 0, 0, 1000000000, &ns));
+  /* outside gint64 nanoseconds (a damaged file can print any year) */
+  g_assert_true (fl_time_from_civil (2262, 1, 1, 0, 0, 0, 0, &ns));
+  g_assert_false (fl_time_from_civil (2583, 1, 1, 0, 0, 0, 0, &ns));
+  g_assert_false (fl_time_from_civil (1600, 1, 1, 0, 0, 0, 0, &ns));
+  g_assert_false (fl_time_from_civil (G_MAXINT64, 1, 1, 0, 0, 0, 0, &ns));
+}
+
+static void
 test_addr (void)
 {
   char buf[FL_ADDR_STRLEN];
@@ -592,6 +618,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/core/time/rule", test_time_rule);
   g_test_add_func ("/core/time/format", test_time_format);
+  g_test_add_func ("/core/time/civil", test_time_civil);
   g_test_add_func ("/core/addr", test_addr);
   g_test_add_func ("/core/field-names", test_field_names);
   g_test_add_func ("/core/stream/memory-custom", test_stream_memory_and_custom);
