@@ -320,16 +320,3 @@ fl_time_from_civil (gint64 year, guint month, guint day, guint hour,
   *ns = secs * 1000000000 + nsec;
   return TRUE;
 }
-
-gint64
-fl_time_from_uptime (guint32 unix_secs, guint32 unix_nsecs,
-                     guint32 sysuptime, guint32 t)
-{
-  /* The difference modulo 2^32, as a signed value: a flow that started
-   * just before the router's uptime counter wrapped is 'ahead' of it by
-   * almost 2^32 ms unsigned, but really a few ms behind. */
-  gint32 d = (gint32) (sysuptime - t);
-
-  return (gint64) unix_secs * 1000000000 + (gint64) unix_nsecs
-         - (gint64) d * 1000000;
-}

@@ -402,25 +402,13 @@ fl_reader_open_memory (FlRegistry *registry, const void *data, gsize len,
                         options, error);
 }
 
-FlStatus
-fl_reader_next (FlReader *r, FlFlow *flow, GError **error)
+/* fl_reader_next() after the plugin's next(): everything but a full-size
+ * flow handed out. Out of line so that the per-flow path keeps a small
+ * stack frame (it saved six registers per flow before). */
+static __attribute__ ((noinline)) FlStatus
+reader_next_finish (FlReader *r, FlFlow *flow, FlFlow *target, FlStatus st,
+                    GError *local, GError **error)
 {
-  FlFlow *target;
-  GError *local = NULL;
-  FlStatus st;
-
-  g_return_val_if_fail (r != NULL, FL_STATUS_ERROR);
-  g_return_val_if_fail (flow != NULL, FL_STATUS_ERROR);
-  g_return_val_if_fail (flow->struct_size > 0, FL_STATUS_ERROR);
-
-  if (r->state != FL_STATUS_OK)
-    return r->state;
-
-  /* A caller built against an older (smaller) FlFlow gets the prefix it
-   * knows; the plugin always fills a full-size one. */
-  target = flow->struct_size >= sizeof (FlFlow) ? flow : &r->scratch;
-  target->present = 0;
-  st = r->format->klass.next (r->handle, target, &local);
   if (st == FL_STATUS_OK)
     {
       r->flows++;
@@ -445,6 +433,38 @@ fl_reader_next (FlReader *r, FlFlow *flow, GError **error)
   prefix_error (r, error, r->format->klass.name);
   r->state = FL_STATUS_ERROR;
   return FL_STATUS_ERROR;
+}
+
+FlStatus
+fl_reader_next (FlReader *r, FlFlow *flow, GError **error)
+{
+  GError *local = NULL;
+  FlStatus st;
+
+  g_return_val_if_fail (r != NULL, FL_STATUS_ERROR);
+  g_return_val_if_fail (flow != NULL, FL_STATUS_ERROR);
+  g_return_val_if_fail (flow->struct_size > 0, FL_STATUS_ERROR);
+
+  if (r->state != FL_STATUS_OK)
+    return r->state;
+
+  /* The common case: a caller with a full-size FlFlow. */
+  if (G_LIKELY (flow->struct_size >= sizeof (FlFlow)))
+    {
+      flow->present = 0;
+      st = r->format->klass.next (r->handle, flow, &local);
+      if (G_LIKELY (st == FL_STATUS_OK))
+        {
+          r->flows++;
+          return FL_STATUS_OK;
+        }
+      return reader_next_finish (r, flow, flow, st, local, error);
+    }
+  /* A caller built against an older (smaller) FlFlow gets the prefix it
+   * knows; the plugin always fills a full-size one. */
+  r->scratch.present = 0;
+  st = r->format->klass.next (r->handle, &r->scratch, &local);
+  return reader_next_finish (r, flow, &r->scratch, st, local, error);
 }
 
 const char *

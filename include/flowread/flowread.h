@@ -164,9 +164,19 @@ char *fl_time_to_string (gint64 ns, char *buf);
 /* The flow-tools / NetFlow v5 time rule (design.md section 2):
  * unix_secs*1e9 + unix_nsecs - (int32)(sysuptime - t) * 1e6.
  * The uptime difference is taken modulo 2^32 as a signed value, so a
- * router uptime counter that wrapped between t and sysuptime is right. */
-gint64 fl_time_from_uptime (guint32 unix_secs, guint32 unix_nsecs,
-                            guint32 sysuptime, guint32 t);
+ * router uptime counter that wrapped between t and sysuptime is right: a
+ * flow that started just before the wrap is 'ahead' of sysuptime by almost
+ * 2^32 ms unsigned, but really a few ms behind it. Inline: the readers call
+ * it twice per flow. */
+static inline gint64
+fl_time_from_uptime (guint32 unix_secs, guint32 unix_nsecs,
+                     guint32 sysuptime, guint32 t)
+{
+  gint32 d = (gint32) (sysuptime - t);
+
+  return (gint64) unix_secs * 1000000000 + (gint64) unix_nsecs
+         - (gint64) d * 1000000;
+}
 
 /* ------------------------------------------------------------------ streams */
 

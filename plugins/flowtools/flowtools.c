@@ -628,6 +628,23 @@ set_ip (FlAddr *a, guint32 v)
   fl_addr_set_ipv4 (a, v);
 }
 
+/* The IPv4 address stored at p in the file's byte order. A big-endian
+ * address already is in network order: copy its bytes, since GCC turns
+ * "read big-endian, store the bytes big-endian" into a bswap plus four
+ * byte stores (~25 instructions per v5 record). */
+static inline __attribute__ ((always_inline)) void
+set_ip_at (FlAddr *a, const guint8 *p, gboolean be)
+{
+  if (be)
+    {
+      memset (a, 0, sizeof *a);
+      a->family = 4;
+      memcpy (a->addr, p, 4);
+    }
+  else
+    set_ip (a, fl_read_u32_le (p));
+}
+
 /* The v5 family: v1, v5, v6, v7, v1005 share bytes 0..55 (v1) or 0..63. */
 static inline __attribute__ ((always_inline)) void
 decode_v5_family (const guint8 *r, FlFlow *f, gboolean be, guint ver)
@@ -643,10 +660,10 @@ decode_v5_family (const guint8 *r, FlFlow *f, gboolean be, guint ver)
   f->uptime_last = t_last;
   f->first = fl_time_from_uptime (secs, nsecs, sysup, t_first);
   f->last = fl_time_from_uptime (secs, nsecs, sysup, t_last);
-  set_ip (&f->exaddr, rd32 (r + 12, be));
-  set_ip (&f->srcaddr, rd32 (r + 16, be));
-  set_ip (&f->dstaddr, rd32 (r + 20, be));
-  set_ip (&f->nexthop, rd32 (r + 24, be));
+  set_ip_at (&f->exaddr, r + 12, be);
+  set_ip_at (&f->srcaddr, r + 16, be);
+  set_ip_at (&f->dstaddr, r + 20, be);
+  set_ip_at (&f->nexthop, r + 24, be);
   f->input = rd16 (r + 28, be);
   f->output = rd16 (r + 30, be);
   f->dPkts = rd32 (r + 32, be);
@@ -669,10 +686,10 @@ decode_v5_family (const guint8 *r, FlFlow *f, gboolean be, guint ver)
     case 6:
       f->in_encaps = r[64];
       f->out_encaps = r[65];
-      set_ip (&f->peer_nexthop, rd32 (r + 68, be));
+      set_ip_at (&f->peer_nexthop, r + 68, be);
       break;
     case 7:
-      set_ip (&f->router_sc, rd32 (r + 64, be));
+      set_ip_at (&f->router_sc, r + 64, be);
       break;
     case 1005:
       f->src_tag = rd32 (r + 64, be);
@@ -712,9 +729,9 @@ decode_s1 (const guint8 *r, FlFlow *f, gboolean be, gboolean v5)
   f->first = fl_time_from_uptime (tsecs, tnsecs, 0, t_first);
   f->last = fl_time_from_uptime (tsecs, tnsecs, 0, t_last);
   set_ip (&f->exaddr, 0);
-  set_ip (&f->srcaddr, rd32 (r + 8, be));
-  set_ip (&f->dstaddr, rd32 (r + 12, be));
-  set_ip (&f->nexthop, rd32 (r + 16, be));
+  set_ip_at (&f->srcaddr, r + 8, be);
+  set_ip_at (&f->dstaddr, r + 12, be);
+  set_ip_at (&f->nexthop, r + 16, be);
   f->input = rd16 (r + 20, be);
   f->output = rd16 (r + 22, be);
   f->dPkts = rd32 (r + 24, be);
@@ -762,7 +779,7 @@ decode_v8 (const FtReader *s, const guint8 *r, FlFlow *f)
   f->uptime_last = t_last;
   f->first = fl_time_from_uptime (secs, nsecs, sysup, t_first);
   f->last = fl_time_from_uptime (secs, nsecs, sysup, t_last);
-  set_ip (&f->exaddr, rd32 (r + l->off_exaddr, be));
+  set_ip_at (&f->exaddr, r + l->off_exaddr, be);
   if (l->off_dflows >= 0)
     f->dFlows = rd32 (r + l->off_dflows, be);
   f->dPkts = rd32 (r + c, be);
@@ -779,7 +796,7 @@ decode_v8 (const FtReader *s, const guint8 *r, FlFlow *f)
         case FT_U16: { guint16 x = rd16 (v, be); memcpy (d, &x, 2); } break;
         case FT_U16_32: { guint32 x = rd16 (v, be); memcpy (d, &x, 4); } break;
         case FT_U32: { guint32 x = rd32 (v, be); memcpy (d, &x, 4); } break;
-        case FT_IP: set_ip ((FlAddr *) d, rd32 (v, be)); break;
+        case FT_IP: set_ip_at ((FlAddr *) d, v, be); break;
         default: break;
         }
     }
