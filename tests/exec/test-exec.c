@@ -750,6 +750,34 @@ test_nfdump_probe (void)
   g_unlink (swapped);
 }
 
+/* Regression (found by the damaged-input suite under UBSan): a damaged
+ * nfcapd file made nfdump print a year-2583 time, and converting it to
+ * nanoseconds overflowed. The stand-in prints one good line and one such
+ * line: one flow, then a clear CORRUPT error. */
+static void
+test_nfdump_far_future (void)
+{
+  static const char script[] =
+    "#!/bin/sh\n"
+    "echo '@|2025-12-01 12:00:16.389|2025-12-01 12:00:16.399|192.0.2.3|"
+    "230.195.243.57|2538|8443|6|1|40|......S.|184|0|0|0.0.0.0|127.0.0.1|0|0|0|0'\n"
+    "echo '@|2583-05-09 00:02:42.418|2583-05-09 00:02:42.418|192.0.2.3|"
+    "230.195.243.57|2538|8443|6|1|40|......S.|184|0|0|0.0.0.0|127.0.0.1|0|0|0|0'\n";
+  g_autofree char *prog = g_build_filename (tmp_dir, "nfdump-far-future", NULL);
+  g_autofree char *src = fl_test_corpus_path ("nfdump/mixed-v5.nfcapd");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *json = NULL;
+  guint n = 0;
+
+  write_file (prog, script, sizeof script - 1, 0755);
+  g_setenv ("FLOWREAD_NFDUMP", prog, TRUE);
+  json = api_json (src, "nfdump-exec", &n, &error);
+  g_unsetenv ("FLOWREAD_NFDUMP");
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_error (error, FL_ERROR, FL_ERROR_CORRUPT);
+  g_unlink (prog);
+}
+
 /* ------------------------------------------------------------------ main */
 
 static void
@@ -801,6 +829,7 @@ main (int argc, char **argv)
   g_test_add_func ("/exec/fail/signal", test_signal);
   g_test_add_func ("/exec/fail/malformed-line", test_malformed_line);
   g_test_add_func ("/exec/fail/no-output", test_no_output);
+  g_test_add_func ("/exec/nfdump/far-future-time", test_nfdump_far_future);
   g_test_add_func ("/exec/early-close", test_early_close);
   g_test_add_func ("/exec/gzip-wrapped", test_gzip_wrapped);
 
