@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The same traffic seen by two collectors: softflowd exported one capture
+ * as NetFlow v9 to flowd (flowd/mixed-v9.flowd) and to nfcapd
+ * (nfdump/mixed-v9.nfcapd). Read by the native flowd reader and by
+ * nfdump-exec, the flows must agree, in order, on every field both formats
+ * carry: first and last to the millisecond (nfdump keeps milliseconds),
+ * addresses, ports, protocol, packets, bytes, TCP flags.
+ */
+#include <flowread/flowread.h>
+
+#include "fl-test-util.h"
+
+static FlReader *
+open_forced (FlRegistry *reg, const char *rel, const char *format)
+{
+  g_autofree char *path = fl_test_corpus_path (rel);
+  g_autoptr (GError) error = NULL;
+  FlOpenOptions opts = { sizeof opts, format };
+  FlReader *r = fl_reader_open_path (reg, path, &opts, &error);
+
+  g_assert_no_error (error);
+  return r;
+}
+
+/* Milliseconds, rounded down also before 1970. */
+static gint64
+to_ms (gint64 ns)
+{
+  return ns >= 0 ? ns / 1000000 : -((-ns + 999999) / 1000000);
+}
+
+static void
+test_flowd_vs_nfdump (void)
+{
+  static const FlField addr_fields[] = { FL_FIELD_SRCADDR, FL_FIELD_DSTADDR };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FlRegistry) reg = fl_registry_new_default (&error);
+  g_autoptr (FlReader) a = NULL;
+  g_autoptr (FlReader) b = NULL;
+  g_autofree char *nfdump = g_find_program_in_path ("nfdump");
+  FlFlow fa, fb;
+  guint n = 0, ports_compared = 0;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (nfdump); /* the README's install command and CI install it */
+  a = open_forced (reg, "flowd/mixed-v9.flowd", "flowd");
+  b = open_forced (reg, "nfdump/mixed-v9.nfcapd", "nfdump-exec");
+  fl_flow_init (&fa);
+  fl_flow_init (&fb);
+
+  for (;;)
+    {
+      FlStatus sa = fl_reader_next (a, &fa, &error);
+      FlStatus sb;
+
+      g_assert_no_error (error);
+      sb = fl_reader_next (b, &fb, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (sa, ==, sb);
+      if (sa == FL_STATUS_END)
+        break;
+      n++;
+
+      /* both carry these for every flow */
+      g_assert_true (fl_flow_has (&fa, FL_FIELD_FIRST) && fl_flow_has (&fb, FL_FIELD_FIRST));
+      g_assert_cmpint (to_ms (fa.first), ==, to_ms (fb.first));
+      g_assert_cmpint (to_ms (fa.last), ==, to_ms (fb.last));
+      for (guint i = 0; i < G_N_ELEMENTS (addr_fields); i++)
+        {
+          char x[FL_ADDR_STRLEN], y[FL_ADDR_STRLEN];
+          const FlAddr *pa = addr_fields[i] == FL_FIELD_SRCADDR ? &fa.srcaddr : &fa.dstaddr;
+          const FlAddr *pb = addr_fields[i] == FL_FIELD_SRCADDR ? &fb.srcaddr : &fb.dstaddr;
+
+          g_assert_true (fl_flow_has (&fa, addr_fields[i]));
+          g_assert_true (fl_flow_has (&fb, addr_fields[i]));
+          g_assert_cmpstr (fl_addr_to_string (pa, x), ==, fl_addr_to_string (pb, y));
+        }
+      g_assert_cmpuint (fa.prot, ==, fb.prot);
+      g_assert_cmpuint (fa.dPkts, ==, fb.dPkts);
+      g_assert_cmpuint (fa.dOctets, ==, fb.dOctets);
+      g_assert_cmpuint (fa.tcp_flags, ==, fb.tcp_flags);
+      /* flowd has no ports for ICMP flows; nfdump prints type.code there */
+      if (fl_flow_has (&fa, FL_FIELD_SRCPORT) && fl_flow_has (&fb, FL_FIELD_SRCPORT))
+        {
+          g_assert_cmpuint (fa.srcport, ==, fb.srcport);
+          g_assert_cmpuint (fa.dstport, ==, fb.dstport);
+          ports_compared++;
+        }
+    }
+  g_assert_cmpuint (n, ==, 4000);
+  /* most flows are TCP/UDP: the port comparison is not vacuous */
+  g_assert_cmpuint (ports_compared, >, 3000);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/cross/flowd-vs-nfdump/mixed-v9", test_flowd_vs_nfdump);
+  return g_test_run ();
+}
