@@ -821,23 +821,6 @@ ft_decoder_for (const FtHeader *h)
     }
 }
 
-/* A short read may hide a read error of the stream below (a wrapper's
- * "gzip stream ends early"): the core reports it only once the buffered
- * bytes are used up. Consumes the tail (we are failing anyway) and returns
- * TRUE with that error if there is one. */
-static gboolean
-ft_stream_error_behind (FlStream *stream, gsize tail, GError **error)
-{
-  gsize avail;
-  GError *local = NULL;
-
-  fl_stream_consume (stream, tail);
-  if (fl_stream_peek (stream, 1, &avail, &local) != NULL)
-    return FALSE;
-  g_propagate_error (error, local);
-  return TRUE;
-}
-
 /* Reads and parses the header at the stream's position. strict: the header
  * was found inside a file, so also demand what every real writer does
  * (hlen a multiple of 4) to keep false positives rare. On failure nothing
@@ -855,8 +838,9 @@ ft_read_header (FtReader *self, FtHeader *h, gboolean strict,
   p = fl_stream_peek (self->stream, 8, &avail, error);
   if (p == NULL)
     return FALSE;
-  if (avail < 8 && !strict && ft_stream_error_behind (self->stream, avail,
-                                                      error))
+  /* A short peek may be a wrapper's failure held back behind the good
+   * bytes ("gzip stream ends early"): that error says more than ours. */
+  if (avail < 8 && !strict && fl_stream_failed (self->stream, error))
     return FALSE;
   if (!ft_header_length (p, avail, offset, remaining, h, error))
     return FALSE;
@@ -871,7 +855,7 @@ ft_read_header (FtReader *self, FtHeader *h, gboolean strict,
     return FALSE;
   if (avail < h->hlen)
     {
-      if (!strict && ft_stream_error_behind (self->stream, avail, error))
+      if (!strict && fl_stream_failed (self->stream, error))
         return FALSE;
       fl_set_error (error, FL_ERROR_CORRUPT, offset + avail,
                     "file ends inside the flow-tools header (%" G_GSIZE_FORMAT
@@ -981,7 +965,7 @@ ft_fail_partial (FtReader *self, GError **error)
   gsize tail = (gsize) (self->end - self->pos);
 
   self->win = self->pos = self->end = NULL;
-  if (ft_stream_error_behind (self->stream, tail, error))
+  if (fl_stream_failed (self->stream, error))
     {
       self->status = FL_STATUS_ERROR;
       return FL_STATUS_ERROR;
