@@ -5,6 +5,7 @@
  * format by hand instead of going through printf/gmtime.
  */
 #include "fl-private.h"
+#include "fl-format.h"
 
 #include <arpa/inet.h>
 #include <string.h>
@@ -61,133 +62,11 @@ fl_field_name (FlField field)
   return field_names[field];
 }
 
-/* "0".."255", four bytes each (NUL padded), and their lengths: an IPv4
- * octet is then one fixed-size copy. */
-static char u8_text[256][4];
-static guint8 u8_len[256];
-
-static void
-u8_table_init (void)
-{
-  static gsize done;
-
-  if (g_once_init_enter (&done))
-    {
-      for (guint v = 0; v < 256; v++)
-        u8_len[v] = (guint8) g_snprintf (u8_text[v], 4, "%u", v);
-      g_once_init_leave (&done, 1);
-    }
-}
-
-/* Writes up to 4 bytes (callers have FL_ADDR_STRLEN of room). */
-static inline char *
-put_octet (char *p, guint8 v)
-{
-  memcpy (p, u8_text[v], 4);
-  return p + u8_len[v];
-}
-
-static inline char *
-put_hex16 (char *p, guint v)
-{
-  static const char hex[] = "0123456789abcdef";
-
-  if (v >= 0x1000)
-    *p++ = hex[v >> 12];
-  if (v >= 0x100)
-    *p++ = hex[(v >> 8) & 0xf];
-  if (v >= 0x10)
-    *p++ = hex[(v >> 4) & 0xf];
-  *p++ = hex[v & 0xf];
-  return p;
-}
-
-/* IPv6 in the form inet_ntop() gives, the
- * RFC 5952 one: lower case, no leading zeros, the longest run of two or
- * more zero groups (the leftmost of equals) as "::", and the "::a.b.c.d"
- * / "::ffff:a.b.c.d" forms for IPv4-compatible and -mapped addresses.
- * By hand because glibc's inet_ntop() runs sprintf() per group, which was
- * most of `-o csv`'s time on IPv6 flows; tests/cli compares the two. */
-static char *
-put_ipv6 (char *p, const guint8 *a)
-{
-  guint words[8];
-  int best = -1, best_len = 0, cur = -1, cur_len = 0;
-
-  for (int i = 0; i < 8; i++)
-    {
-      words[i] = ((guint) a[2 * i] << 8) | a[2 * i + 1];
-      if (words[i] == 0)
-        {
-          if (cur < 0)
-            {
-              cur = i;
-              cur_len = 0;
-            }
-          cur_len++;
-          if (cur_len > best_len)
-            {
-              best = cur;
-              best_len = cur_len;
-            }
-        }
-      else
-        cur = -1;
-    }
-  if (best_len < 2)
-    best = -1;
-
-  for (int i = 0; i < 8; i++)
-    {
-      if (best >= 0 && i >= best && i < best + best_len)
-        {
-          if (i == best)
-            *p++ = ':';
-          continue;
-        }
-      if (i != 0)
-        *p++ = ':';
-      if (i == 6 && best == 0 &&
-          (best_len == 6 || (best_len == 5 && words[5] == 0xffff)))
-        {
-          p = put_octet (p, a[12]);
-          *p++ = '.';
-          p = put_octet (p, a[13]);
-          *p++ = '.';
-          p = put_octet (p, a[14]);
-          *p++ = '.';
-          return put_octet (p, a[15]);
-        }
-      p = put_hex16 (p, words[i]);
-    }
-  if (best >= 0 && best + best_len == 8)
-    *p++ = ':';
-  return p;
-}
-
-char *
-_fl_addr_put (char *p, const FlAddr *a)
-{
-  u8_table_init ();
-  if (G_LIKELY (a->family == 4))
-    {
-      p = put_octet (p, a->addr[0]);
-      *p++ = '.';
-      p = put_octet (p, a->addr[1]);
-      *p++ = '.';
-      p = put_octet (p, a->addr[2]);
-      *p++ = '.';
-      return put_octet (p, a->addr[3]);
-    }
-  if (a->family == 6)
-    return put_ipv6 (p, a->addr);
-  return p; /* family 0: "" */
-}
-
 char *
 fl_addr_to_string (const FlAddr *a, char *buf)
 {
-  *_fl_addr_put (buf, a) = '\0';
+  _fl_format_init ();
+  *_fl_put_addr (buf, a) = '\0';
   return buf;
 }
 

@@ -23,8 +23,4 @@ const FlRegReader *_fl_registry_get_reader (FlRegistry *registry, guint i);
  * then ignored. */
 gboolean _fl_is_privileged (void);
 
-/* Formats an address as fl_addr_to_string() does, at p, without the NUL;
- * returns the end. p needs FL_ADDR_STRLEN bytes. For the writers. */
-char *_fl_addr_put (char *p, const FlAddr *addr);
-
 G_END_DECLS

@@ -5,7 +5,10 @@
  * Every writer formats its lines by hand straight into the writer's 64 KiB
  * buffer, which goes to stdio in big chunks: printf() per field, or even
  * fwrite() per line, costs more than reading the flow does, and the CLI's
- * benchmark wants `-o csv` within 2x of `-c`. Lines stay in that buffer
+ * benchmark wants `-o csv` within 2x of `-c`. Numbers and addresses go
+ * through fl-format.h's branch-free formatters, and the json/csv loops over
+ * the fields are unrolled so that each field has its own, well-predicted,
+ * presence branch (bench/README.md has the figures). Lines stay in that buffer
  * until it fills or fl_writer_flush()/fl_writer_free(): a caller that also
  * writes to the FILE itself must flush the writer first.
  *
@@ -36,6 +39,7 @@
  */
 #include "fl-writer.h"
 #include "fl-private.h"
+#include "fl-format.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -136,6 +140,15 @@ field_uint (const FlFlow *flow, FlField f)
     }
 }
 
+/* A number field; a byte-wide one takes the cheaper path. */
+static inline char *
+put_field_uint (char *p, const FlFlow *flow, FlField f)
+{
+  if (field_desc[f].width == 1)
+    return _fl_put_u8 (p, *((const guint8 *) flow + field_desc[f].offset));
+  return _fl_put_u64 (p, field_uint (flow, f));
+}
+
 static inline const FlAddr *
 field_addr (const FlFlow *flow, FlField f)
 {
@@ -165,53 +178,6 @@ static const char digit_pairs[201] =
   "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
   "8081828384858687888990919293949596979899";
 
-static inline int
-count_digits (guint64 v)
-{
-  int n = 1;
-
-  for (;;)
-    {
-      if (v < 10) return n;
-      if (v < 100) return n + 1;
-      if (v < 1000) return n + 2;
-      if (v < 10000) return n + 3;
-      v /= 10000;
-      n += 4;
-    }
-}
-
-/* Unsigned decimal, written right to left in place: no temporary, no
- * variable-length memcpy. */
-static inline char *
-put_u64 (char *p, guint64 v)
-{
-  char *end, *q;
-
-  if (v < 10)
-    {
-      *p = (char) ('0' + v);
-      return p + 1;
-    }
-  if (v < 100)
-    {
-      memcpy (p, digit_pairs + 2 * v, 2);
-      return p + 2;
-    }
-  end = q = p + count_digits (v);
-  while (v >= 100)
-    {
-      q -= 2;
-      memcpy (q, digit_pairs + 2 * (v % 100), 2);
-      v /= 100;
-    }
-  if (v >= 10)
-    memcpy (q - 2, digit_pairs + 2 * v, 2);
-  else
-    q[-1] = (char) ('0' + v);
-  return end;
-}
-
 static inline char *
 put_str (char *p, const char *s, gsize len)
 {
@@ -219,69 +185,76 @@ put_str (char *p, const char *s, gsize len)
   return p + len;
 }
 
-/* fl_time_to_string() for one day, reused while the day does not change
- * (the flows of a file usually share it): the time of day and the 9
- * fraction digits are patched in by hand. This relies on RFC 3339's fixed
- * tail "THH:MM:SS.NNNNNNNNNZ", checked when the cache is filled; any other
- * form is never cached. */
+/* fl_time_to_string() for one second, reused while the second does not
+ * change, and its date part while the day does not (the flows of a file
+ * usually share the day): the time of day and the 9 fraction digits are
+ * patched in by hand. This relies on RFC 3339's fixed tail
+ * "THH:MM:SS.NNNNNNNNNZ", checked when the cache is filled; any other form
+ * is never cached. */
 typedef struct {
   gboolean valid;
   gint64   day;
+  gint64   sec;       /* the second text[] holds, valid only */
   gsize    len;
   char     text[FL_TIME_STRLEN];
 } TimeCache;
 
 #define TIME_TAIL 19 /* "HH:MM:SS.NNNNNNNNNZ" */
 
-static char *
+static __attribute__ ((noinline)) void
+time_cache_fill (TimeCache *c, gint64 ns, gint64 day)
+{
+  const char *t = c->text;
+  gsize n;
+
+  fl_time_to_string (ns, c->text);
+  n = c->len = strnlen (c->text, FL_TIME_STRLEN - 1);
+  c->valid = n > TIME_TAIL && t[n - 20] == 'T' && t[n - 17] == ':' &&
+             t[n - 14] == ':' && t[n - 11] == '.' && t[n - 1] == 'Z';
+  c->day = day;
+  c->sec = G_MININT64;
+}
+
+/* Inlined: the writers' unrolled loops know which cache each call uses. */
+static inline __attribute__ ((always_inline)) char *
 put_time (TimeCache *c, char *p, gint64 ns)
 {
   gint64 sec = ns / 1000000000;
   gint64 frac = ns % 1000000000;
-  gint64 day, sod;
-  char *f;
 
   if (frac < 0)
     {
       frac += 1000000000;
       sec--;
     }
-  day = sec / 86400;
-  sod = sec % 86400;
-  if (sod < 0)
+  if (G_UNLIKELY (!c->valid || c->sec != sec))
     {
-      sod += 86400;
-      day--;
-    }
-  if (G_UNLIKELY (!c->valid || c->day != day))
-    {
-      const char *t = c->text;
-      gsize n;
+      gint64 day = sec / 86400;
+      gint64 sod = sec % 86400;
+      char *f;
 
-      fl_time_to_string (ns, c->text);
-      n = c->len = strnlen (c->text, FL_TIME_STRLEN - 1);
-      c->valid = n > TIME_TAIL && t[n - 20] == 'T' && t[n - 17] == ':' &&
-                 t[n - 14] == ':' && t[n - 11] == '.' && t[n - 1] == 'Z';
-      c->day = day;
-      if (!c->valid)
-        return put_str (p, c->text, c->len);
+      if (sod < 0)
+        {
+          sod += 86400;
+          day--;
+        }
+      if (!c->valid || c->day != day)
+        {
+          time_cache_fill (c, ns, day);
+          if (!c->valid)
+            return put_str (p, c->text, c->len);
+        }
+      f = c->text + c->len - TIME_TAIL;
+      memcpy (f, digit_pairs + 2 * (sod / 3600), 2);
+      memcpy (f + 3, digit_pairs + 2 * (sod / 60 % 60), 2);
+      memcpy (f + 6, digit_pairs + 2 * (sod % 60), 2);
+      c->sec = sec;
     }
   if (G_LIKELY (c->len == 30)) /* four-digit years: constant-size copy */
     p = put_str (p, c->text, 30);
   else
     p = put_str (p, c->text, c->len);
-  f = p - TIME_TAIL;
-  memcpy (f, digit_pairs + 2 * (sod / 3600), 2);
-  memcpy (f + 3, digit_pairs + 2 * (sod / 60 % 60), 2);
-  memcpy (f + 6, digit_pairs + 2 * (sod % 60), 2);
-  f = p - 3; /* the last two fraction digits */
-  for (int i = 0; i < 4; i++)
-    {
-      memcpy (f, digit_pairs + 2 * (frac % 100), 2);
-      frac /= 100;
-      f -= 2;
-    }
-  f[1] = (char) ('0' + frac);
+  _fl_put_nine_digits (p - 10, (guint32) frac);
   return p;
 }
 
@@ -460,6 +433,7 @@ fl_writer_new (FlOutputFormat format, FILE *out)
   FlWriter *w;
 
   g_return_val_if_fail (out != NULL, NULL);
+  _fl_format_init ();
   w = g_new0 (FlWriter, 1);
   w->format = format;
   w->out = out;
@@ -601,12 +575,12 @@ write_json (FlWriter *w, const FlFlow *flow)
           break;
         case KIND_ADDR:
           *p++ = '"';
-          p = _fl_addr_put (p, field_addr (flow, f));
+          p = _fl_put_addr (p, field_addr (flow, f));
           *p++ = '"';
           break;
         case KIND_UINT:
         default:
-          p = put_u64 (p, field_uint (flow, f));
+          p = put_field_uint (p, flow, f);
           break;
         }
     }
@@ -625,6 +599,9 @@ write_csv (FlWriter *w, const FlFlow *flow)
   char *p = line_begin (w);
   guint64 present = flow->present;
 
+  /* Unrolled, so that each field's kind, offset and width are constants
+   * and each field has its own, well-predicted, presence branch. */
+#pragma GCC unroll 32
   for (int i = 0; i < FL_N_OUTPUT_FIELDS; i++)
     {
       FlField f = (FlField) i;
@@ -639,11 +616,11 @@ write_csv (FlWriter *w, const FlFlow *flow)
           p = put_time (&w->times[time_slot (f)], p, field_time (flow, f));
           break;
         case KIND_ADDR:
-          p = _fl_addr_put (p, field_addr (flow, f));
+          p = _fl_put_addr (p, field_addr (flow, f));
           break;
         case KIND_UINT:
         default:
-          p = put_u64 (p, field_uint (flow, f));
+          p = put_field_uint (p, flow, f);
           break;
         }
     }
@@ -698,9 +675,9 @@ write_text (FlWriter *w, const FlFlow *flow)
       else if (field_kind (f) == KIND_TIME)
         p = put_time (&w->times[time_slot (f)], p, field_time (flow, f));
       else if (field_kind (f) == KIND_ADDR)
-        p = _fl_addr_put (p, field_addr (flow, f));
+        p = _fl_put_addr (p, field_addr (flow, f));
       else
-        p = put_u64 (p, field_uint (flow, f));
+        p = _fl_put_u64 (p, field_uint (flow, f));
       /* the last column needs no trailing blanks */
       if (cols[i].right || i + 1 < G_N_ELEMENTS (cols))
         p = pad_cell (start, p, cols[i].width, cols[i].right);
@@ -714,13 +691,13 @@ fe_put_addr (char *p, const FlFlow *flow, FlField f)
 {
   if (!fl_flow_has (flow, f) || field_addr (flow, f)->family == 0)
     return put_str (p, "0.0.0.0", 7);
-  return _fl_addr_put (p, field_addr (flow, f));
+  return _fl_put_addr (p, field_addr (flow, f));
 }
 
 static char *
 fe_put_uint (char *p, const FlFlow *flow, FlField f)
 {
-  return put_u64 (p, fl_flow_has (flow, f) ? field_uint (flow, f) : 0);
+  return _fl_put_u64 (p, fl_flow_has (flow, f) ? field_uint (flow, f) : 0);
 }
 
 static void
@@ -756,11 +733,11 @@ write_flow_export (FlWriter *w, const FlFlow *flow)
         *p++ = ',';
       switch ((FeColumn) col)
         {
-        case FE_UNIX_SECS: p = put_u64 (p, t.unix_secs); break;
-        case FE_UNIX_NSECS: p = put_u64 (p, t.unix_nsecs); break;
-        case FE_SYSUPTIME: p = put_u64 (p, t.sysuptime); break;
-        case FE_FIRST: p = put_u64 (p, t.first); break;
-        case FE_LAST: p = put_u64 (p, t.last); break;
+        case FE_UNIX_SECS: p = _fl_put_u64 (p, t.unix_secs); break;
+        case FE_UNIX_NSECS: p = _fl_put_u64 (p, t.unix_nsecs); break;
+        case FE_SYSUPTIME: p = _fl_put_u64 (p, t.sysuptime); break;
+        case FE_FIRST: p = _fl_put_u64 (p, t.first); break;
+        case FE_LAST: p = _fl_put_u64 (p, t.last); break;
         case FE_EXADDR: p = fe_put_addr (p, flow, FL_FIELD_EXADDR); break;
         case FE_SRCADDR: p = fe_put_addr (p, flow, FL_FIELD_SRCADDR); break;
         case FE_DSTADDR: p = fe_put_addr (p, flow, FL_FIELD_DSTADDR); break;

@@ -873,13 +873,16 @@ test_writer_addresses_random (void)
         {
           guint v;
 
-          switch (g_rand_int_range (rand, 0, 5))
-            {
-            case 0: case 1: v = 0; break;
-            case 2: v = 0xffff; break;
-            case 3: v = (guint) g_rand_int_range (rand, 0, 300); break;
-            default: v = g_rand_int_range (rand, 0, 0x10000); break;
-            }
+          if (i < 512) /* first every set of zero groups, twice */
+            v = (i & (1u << w)) ? 0 : (guint) g_rand_int_range (rand, 1, 0x10000);
+          else
+            switch (g_rand_int_range (rand, 0, 5))
+              {
+              case 0: case 1: v = 0; break;
+              case 2: v = 0xffff; break;
+              case 3: v = (guint) g_rand_int_range (rand, 0, 300); break;
+              default: v = g_rand_int_range (rand, 0, 0x10000); break;
+              }
           flows[i].srcaddr.addr[2 * w] = (guint8) (v >> 8);
           flows[i].srcaddr.addr[2 * w + 1] = (guint8) v;
         }
@@ -895,6 +898,99 @@ test_writer_addresses_random (void)
                              want->str, want->len);
   g_free (flows);
   g_rand_free (rand);
+}
+
+/* Numbers are formatted by table lookups and shifts (fl-format.h): every
+ * number field, every length from 1 to 20 digits and the edges around each
+ * power of ten must print as printf() prints them, in json and csv. */
+static void
+test_writer_numbers (void)
+{
+  static const FlField fields[] = {
+    FL_FIELD_SRCPORT, FL_FIELD_PROT, FL_FIELD_DPKTS, FL_FIELD_DOCTETS,
+    FL_FIELD_INPUT, FL_FIELD_SRC_AS, FL_FIELD_SRC_MASK, FL_FIELD_ENGINE_ID,
+    FL_FIELD_TAG,
+  };
+  enum { N = 4000 };
+  FlFlow *flows = g_new0 (FlFlow, N);
+  g_autoptr (GString) json = g_string_new (NULL);
+  g_autoptr (GString) csv = g_string_new (NULL);
+  g_autofree char *got_json = NULL, *got_csv = NULL;
+  GRand *rand = g_rand_new_with_seed (1010);
+
+  for (guint i = 0; i < N; i++)
+    {
+      guint64 v[G_N_ELEMENTS (fields)];
+      const char *sep = "{";
+      GString *row = g_string_new (NULL);
+
+      fl_flow_init (&flows[i]);
+      for (gsize k = 0; k < G_N_ELEMENTS (fields); k++)
+        {
+          /* i < 64: 10^d - 1, 10^d, 10^d + 1 for d = i / 3; then random
+           * values of a random length */
+          guint64 x = 1, r = (guint64) g_rand_int (rand) << 32 | g_rand_int (rand);
+          guint digits = i < 64 ? i / 3 : (guint) g_rand_int_range (rand, 1, 21);
+
+          for (guint d = 0; d < digits && d < 19; d++)
+            x *= 10;
+          if (i < 64)
+            x = x + (guint64) (i % 3) - 1;
+          else if (digits < 20)
+            x = r % x;   /* below 10^digits */
+          else
+            x = r;
+          if (i == 0)
+            x = 0;
+          if (i == 1)
+            x = G_MAXUINT64;
+          switch (fields[k])
+            {
+            case FL_FIELD_SRCPORT: flows[i].srcport = (guint16) x; v[k] = flows[i].srcport; break;
+            case FL_FIELD_PROT: flows[i].prot = (guint8) x; v[k] = flows[i].prot; break;
+            case FL_FIELD_DPKTS: flows[i].dPkts = x; v[k] = x; break;
+            case FL_FIELD_DOCTETS: flows[i].dOctets = x / 7; v[k] = x / 7; break;
+            case FL_FIELD_INPUT: flows[i].input = (guint32) x; v[k] = flows[i].input; break;
+            case FL_FIELD_SRC_AS: flows[i].src_as = (guint32) (x >> 3); v[k] = flows[i].src_as; break;
+            case FL_FIELD_SRC_MASK: flows[i].src_mask = (guint8) (x >> 1); v[k] = flows[i].src_mask; break;
+            case FL_FIELD_ENGINE_ID: flows[i].engine_id = (guint16) (x >> 2); v[k] = flows[i].engine_id; break;
+            case FL_FIELD_TAG: default: flows[i].tag = (guint32) x; v[k] = flows[i].tag; break;
+            }
+          flows[i].present |= FL_FIELD_BIT (fields[k]);
+        }
+      /* expected lines, fields in FlField order */
+      for (int f = 0; f < FL_N_OUTPUT_FIELDS; f++)
+        {
+          gsize k;
+
+          for (k = 0; k < G_N_ELEMENTS (fields) && fields[k] != (FlField) f; k++)
+            ;
+          if (f > 0)
+            g_string_append_c (row, ',');
+          if (k == G_N_ELEMENTS (fields))
+            continue;
+          g_string_append_printf (row, "%" G_GUINT64_FORMAT, v[k]);
+          g_string_append_printf (json, "%s\"%s\":%" G_GUINT64_FORMAT, sep,
+                                  fl_field_name ((FlField) f), v[k]);
+          sep = ",";
+        }
+      g_string_append (json, "}\n");
+      g_string_append_printf (csv, "%s\n", row->str);
+      g_string_free (row, TRUE);
+    }
+  g_rand_free (rand);
+  got_json = write_flows (FL_OUTPUT_JSON, flows, N);
+  fl_test_assert_same_bytes ("numbers json", got_json, strlen (got_json),
+                             json->str, json->len);
+  got_csv = write_flows (FL_OUTPUT_CSV, flows, N);
+  g_assert_nonnull (strchr (got_csv, '\n'));
+  {
+    const char *body = strchr (got_csv, '\n') + 1;
+
+    fl_test_assert_same_bytes ("numbers csv", body, strlen (body),
+                               csv->str, csv->len);
+  }
+  g_free (flows);
 }
 
 static void
@@ -966,6 +1062,7 @@ main (int argc, char **argv)
   g_test_add_func ("/writer/flow-export-synth", test_writer_flow_export_synth);
   g_test_add_func ("/writer/addresses", test_writer_addresses);
   g_test_add_func ("/writer/addresses-random", test_writer_addresses_random);
+  g_test_add_func ("/writer/numbers", test_writer_numbers);
   g_test_add_func ("/writer/parse", test_writer_parse);
 
   return g_test_run ();
