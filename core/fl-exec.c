@@ -10,6 +10,16 @@
  * blocking writes, as much as the pipe takes), drains stderr into a capped
  * buffer, and reads stdout into the line buffer.
  *
+ * A child that goes silent: flow-export loops forever at 100% CPU on a
+ * flow-tools file with bytes after its zlib stream (flow-tools.md section
+ * 4), after printing every flow. So that the host does not hang with it,
+ * the poll() gives up when nothing at all happens on the child's pipes (no
+ * output, no error text, no room to feed its input) for FL_CHILD_IDLE_S
+ * seconds, or the $FLOWREAD_EXEC_TIMEOUT seconds (0 = wait forever): the
+ * child is killed and the read fails with FL_ERROR_EXEC, after the flows
+ * it printed. A child waiting for more input never trips this (its stdin
+ * has room), and the tools print their flows as they read them.
+ *
  * SIGPIPE: a child may stop reading before the end of its input (flowd-reader
  * at a corrupt record, nfdump never reads stdin). A write to its stdin then
  * fails with EPIPE and raises SIGPIPE, which would kill a host that did not
@@ -22,6 +32,7 @@
  */
 #include "fl-exec.h"
 #include "fl-csv.h"
+#include "fl-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +59,8 @@ extern char **environ;
 #define FL_CHILD_READ_CHUNK (64 * 1024)
 /* Grace period between SIGTERM and SIGKILL in fl_child_free(). */
 #define FL_CHILD_TERM_WAIT_MS 1000
+/* Default silence after which a child is given up (see above). */
+#define FL_CHILD_IDLE_S 30
 
 struct _FlChild {
   pid_t     pid;
@@ -71,6 +84,8 @@ struct _FlChild {
 
   GString  *err;
   gboolean  err_truncated;
+
+  int       idle_ms;     /* poll() timeout, -1 = none */
 };
 
 /* ------------------------------------------------------------------ find */
@@ -261,6 +276,26 @@ fail:
   _exit (127);
 }
 
+/* FL_CHILD_IDLE_S, or $FLOWREAD_EXEC_TIMEOUT (seconds, fractions allowed,
+ * 0 = none; ignored set-uid like every variable); an unparsable value
+ * keeps the default. */
+static int
+idle_timeout_ms (void)
+{
+  const char *value = _fl_is_privileged () ? NULL : g_getenv ("FLOWREAD_EXEC_TIMEOUT");
+  char *end = NULL;
+  double s;
+
+  if (value == NULL || value[0] == '\0')
+    return FL_CHILD_IDLE_S * 1000;
+  s = g_ascii_strtod (value, &end);
+  if (end == value || *end != '\0' || !(s >= 0) || s > 86400.0 * 24)
+    return FL_CHILD_IDLE_S * 1000;
+  if (s == 0)
+    return -1;
+  return MAX (1, (int) (s * 1000));
+}
+
 FlChild *
 fl_child_spawn (const char *const *argv, const char *const *envp_extra,
                 FlStream *input, GError **error)
@@ -347,6 +382,7 @@ fl_child_spawn (const char *const *argv, const char *const *envp_extra,
   child->buf_size = FL_CHILD_READ_CHUNK * 2;
   child->buf = g_malloc (child->buf_size);
   child->err = g_string_new (NULL);
+  child->idle_ms = idle_timeout_ms ();
   return child;
 
 fail:
@@ -492,13 +528,24 @@ pump (FlChild *child, gboolean want_stdout, GError **error)
   if (n_fds == 0)
     return TRUE;
 
-  r = poll (pfd, (nfds_t) n_fds, -1);
+  r = poll (pfd, (nfds_t) n_fds, child->idle_ms);
   if (r < 0)
     {
       if (errno == EINTR)
         return TRUE;
       fl_set_error (error, FL_ERROR_EXEC, G_MAXUINT64, "%s: poll: %s",
                     child->program, g_strerror (errno));
+      return FALSE;
+    }
+  if (r == 0)
+    {
+      /* It will not recover: stop it now rather than at close. */
+      if (!child->reaped)
+        kill (child->pid, SIGKILL);
+      fl_set_error (error, FL_ERROR_EXEC, G_MAXUINT64,
+                    "%s printed nothing for %g s and was stopped (it may "
+                    "loop forever on damaged input; FLOWREAD_EXEC_TIMEOUT "
+                    "sets the limit)", child->program, child->idle_ms / 1000.0);
       return FALSE;
     }
 

@@ -40,9 +40,9 @@ static FlRegistry *registry;
  * and the exec plugin, which only adds to the environment):
  *   FLTEST_ARGS   the exact arguments expected ("-f2", "-c /dev/stdin" ...)
  *   FLTEST_INPUT  file whose bytes stdin must carry (cmp)
- *   FLTEST_MODE   golden | fail | signal | garbage | nothing | flood
+ *   FLTEST_MODE   golden | fail | signal | garbage | nothing | flood | hang
  *   FLTEST_GOLDEN the output to print (mode golden)
- *   FLTEST_PIDFILE where to write its pid (mode flood) */
+ *   FLTEST_PIDFILE where to write its pid (modes flood, hang) */
 static const char standin_script[] =
   "#!/bin/sh\n"
   "# stand-in for flow-export / flowd-reader, written by test-exec\n"
@@ -70,6 +70,9 @@ static const char standin_script[] =
   "         echo '1700000000,0,3600000,192.0.2.1,1,60,3599000,3599500,0,0,10.0.0.1,10.0.0.2,0.0.0.0,1,2,1000,80,6,0,2,24,24,0,0'\n"
   "         echo 'this,is,not,a,flow' ;;\n"
   "nothing) exit 0 ;;\n"
+  "hang) echo '#:unix_secs,unix_nsecs,sysuptime,exaddr,dpkts,doctets,first,last,engine_type,engine_id,srcaddr,dstaddr,nexthop,input,output,srcport,dstport,prot,tos,tcp_flags,src_mask,dst_mask,src_as,dst_as'\n"
+  "      echo '1700000000,0,3600000,192.0.2.1,1,60,3599000,3599500,0,0,10.0.0.1,10.0.0.2,0.0.0.0,1,2,1000,80,6,0,2,24,24,0,0'\n"
+  "      echo $$ > \"$FLTEST_PIDFILE\"; exec sleep 600 ;;\n"
   "*) echo \"stand-in: unknown mode $FLTEST_MODE\" >&2; exit 93 ;;\n"
   "esac\n";
 
@@ -342,6 +345,33 @@ test_no_output (void)
   const char *needles[] = { "printed nothing", NULL };
 
   run_failure ("nothing", FL_ERROR_EXEC, needles, 0);
+}
+
+/* flow-export loops forever, silent, on trail-z.ft (bytes after the zlib
+ * stream) once it has printed the flows: the read must end with an error
+ * after those flows instead of hanging, and the child must be gone. The
+ * stand-in prints one flow, then sleeps. */
+static void
+test_silent_child (void)
+{
+  const char *needles[] = { "printed nothing for 0.3 s", NULL };
+  g_autofree char *pidfile = g_build_filename (tmp_dir, "hang.pid", NULL);
+  g_autofree char *pid_text = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+  pid_t pid;
+
+  g_setenv ("FLTEST_PIDFILE", pidfile, TRUE);
+  g_setenv ("FLOWREAD_EXEC_TIMEOUT", "0.3", TRUE);
+  run_failure ("hang", FL_ERROR_EXEC, needles, 1);
+  g_unsetenv ("FLOWREAD_EXEC_TIMEOUT");
+  /* twice 0.3 s (library, then CLI), far from the stand-in's 600 s */
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 30 * G_USEC_PER_SEC);
+  /* the CLI's child (the last one) is killed and reaped */
+  pid_text = read_file (pidfile, NULL);
+  pid = (pid_t) atoi (pid_text);
+  g_assert_cmpint (pid, >, 1);
+  g_assert_cmpint (kill (pid, 0), ==, -1);
+  g_assert_cmpint (errno, ==, ESRCH);
 }
 
 static int
@@ -829,6 +859,7 @@ main (int argc, char **argv)
   g_test_add_func ("/exec/fail/signal", test_signal);
   g_test_add_func ("/exec/fail/malformed-line", test_malformed_line);
   g_test_add_func ("/exec/fail/no-output", test_no_output);
+  g_test_add_func ("/exec/fail/silent-child", test_silent_child);
   g_test_add_func ("/exec/nfdump/far-future-time", test_nfdump_far_future);
   g_test_add_func ("/exec/early-close", test_early_close);
   g_test_add_func ("/exec/gzip-wrapped", test_gzip_wrapped);

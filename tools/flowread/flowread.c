@@ -63,7 +63,8 @@ static const char help_text[] =
   "(every complete flow was written, then a warning).\n"
   "\n"
   "Environment: FLOWREAD_PLUGIN_PATH, FLOWREAD_FLOW_EXPORT,\n"
-  "FLOWREAD_FLOWD_READER, FLOWREAD_NFDUMP. See flowread(1).\n";
+  "FLOWREAD_FLOWD_READER, FLOWREAD_NFDUMP, FLOWREAD_EXEC_TIMEOUT.\n"
+  "See flowread(1).\n";
 
 typedef struct {
   FlOutputFormat output;
