@@ -448,9 +448,11 @@ take_addr6 (FlAddr *a, const guint8 *q)
 }
 
 /* Fills flow from the fields at q (the body: after the v3 header or the v2
- * fields word). Lengths were checked by check_v3()/check_v2(). */
-/* Inlined so that each caller gets a copy for its constant v2. */
-static inline __attribute__ ((always_inline)) void
+ * fields word) and returns the FL_FIELD_BIT()s to add to flow->present,
+ * which depend on f only. Lengths were checked by check_v3()/check_v2(). */
+/* Inlined so that each caller gets a copy for its constant v2, and so that
+ * the fast path, which has the bits already, does not compute them. */
+static inline __attribute__ ((always_inline)) guint64
 decode_fields (FlFlow *flow, guint32 f, const guint8 *q, gboolean v2)
 {
   guint64 present = 0;
@@ -608,7 +610,7 @@ decode_fields (FlFlow *flow, guint32 f, const guint8 *q, gboolean v2)
         }
       present |= FL_FIELD_BIT (FL_FIELD_ENGINE_TYPE) | FL_FIELD_BIT (FL_FIELD_ENGINE_ID);
     }
-  flow->present |= present;
+  return present;
 }
 
 /* ------------------------------------------------------------------- probe */
@@ -698,6 +700,7 @@ typedef struct {
   guint32 word0, fields;    /* the header's two words, as read (LE) */
   guint   size;             /* whole record; 0 = unused entry */
   guint   crc_len;          /* bytes the CRC covers, 0 = no CRC */
+  guint64 present;          /* what decode_fields() returns for it */
 } FastHeader;
 
 typedef struct {
@@ -710,7 +713,6 @@ typedef struct {
   guint         store_version;  /* 3, or 2 after a v2 header */
   gboolean      saw_v2;
   guint32       v2_start_time;
-  guint64       n_records;
   /* The last few v3 record headers that passed check_v3(): a log has only
    * a few (v5 and v9 records alternate, for one), and for a known header
    * only the CRC is left to check. */
@@ -837,8 +839,8 @@ take_fast (FlowdReader *r, FlFlow *flow)
        flowd_crc (p, fh->crc_len) != fl_read_u32_be (p + fh->crc_len)))
     return FALSE;
   decode_fields (flow, fl_read_u32_be (p + 4), p + 8, FALSE);
+  flow->present |= fh->present;
   r->pos += fh->size;
-  r->n_records++;
   return TRUE;
 }
 
@@ -882,7 +884,9 @@ flowd_next_slow (FlowdReader *r, FlFlow *flow, GError **error)
               st = check_v3 (p, have, r->eof, &ri);
               if (st == REC_OK)
                 {
-                  decode_fields (flow, ri.fields, p + 8, FALSE);
+                  guint64 present = decode_fields (flow, ri.fields, p + 8, FALSE);
+
+                  flow->present |= present;
                   /* Only minor 0 without unknown bits keeps the CRC right
                    * after the known fields, where the fast path looks. */
                   if (ri.fields == fl_read_u32_be (p + 4))
@@ -893,6 +897,7 @@ flowd_next_slow (FlowdReader *r, FlFlow *flow, GError **error)
                       fh->fields = fl_read_u32_le (p + 4);
                       fh->size = ri.size;
                       fh->crc_len = ri.has_crc ? 8 + v3_fields_size (ri.fields) - 4 : 0;
+                      fh->present = present;
                     }
                 }
             }
@@ -912,7 +917,7 @@ flowd_next_slow (FlowdReader *r, FlFlow *flow, GError **error)
             {
               st = check_v2 (p, have, r->eof, &ri);
               if (st == REC_OK)
-                decode_fields (flow, ri.fields, p + 4, TRUE);
+                flow->present |= decode_fields (flow, ri.fields, p + 4, TRUE);
             }
         }
 
@@ -922,7 +927,6 @@ flowd_next_slow (FlowdReader *r, FlFlow *flow, GError **error)
           if (p == r->buf + r->pos)  /* a record, not a skipped v2 header */
             {
               r->pos += ri.size;
-              r->n_records++;
               return FL_STATUS_OK;
             }
           continue;
