@@ -573,8 +573,8 @@ def targets(rows, sizes):
         for sz in sizes:
             x = ratio(find(rows, sz, inp, num), find(rows, sz, inp, den))
             c = ratio(find(rows, sz, inp, num), find(rows, sz, inp, den), cpu=True)
-            # each size's own wall-time verdict: the issues name the size
-            # of their target (1M flows), the last column the largest
+            # each size's own wall-time verdict (issue 5 states its targets
+            # on a 1M-flow log); the last column judges the largest size
             vals.append("—" if x is None else "%s (%s) %s" % (fx(x), fx(c), v(x)))
             if x is not None:
                 last, lastc = x, c
