@@ -129,9 +129,8 @@ fl_test_manifest_load (void)
 }
 
 char *
-fl_test_corpus_read (const char *rel, gsize *len)
+fl_test_read_file (const char *path, gsize *len)
 {
-  g_autofree char *path = fl_test_corpus_path (rel);
   g_autoptr (GError) error = NULL;
   char *text = NULL;
   gsize n = 0;
@@ -141,6 +140,23 @@ fl_test_corpus_read (const char *rel, gsize *len)
   if (len != NULL)
     *len = n;
   return text;
+}
+
+char *
+fl_test_corpus_read (const char *rel, gsize *len)
+{
+  g_autofree char *path = fl_test_corpus_path (rel);
+
+  return fl_test_read_file (path, len);
+}
+
+GBytes *
+fl_test_corpus_bytes (const char *rel)
+{
+  gsize len = 0;
+  char *data = fl_test_corpus_read (rel, &len);
+
+  return g_bytes_new_take (data, len);
 }
 
 guint

@@ -38,6 +38,11 @@ GPtrArray *fl_test_manifest_load (void);
 /* The contents of $FLOWREAD_CORPUS/rel (g_free; NUL-terminated, *len
  * without the NUL). Asserts that the file exists. */
 char *fl_test_corpus_read (const char *rel, gsize *len);
+/* The same as GBytes. */
+GBytes *fl_test_corpus_bytes (const char *rel);
+/* The contents of any file (g_free; NUL-terminated, *len without the NUL,
+ * len may be NULL). Asserts that it can be read. */
+char *fl_test_read_file (const char *path, gsize *len);
 
 /* Asserts that got equals want byte for byte; on a difference the
  * assertion shows the first differing line of both (what names it). */

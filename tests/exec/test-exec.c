@@ -86,17 +86,6 @@ write_file (const char *path, const char *text, gsize len, int mode)
   g_assert_cmpint (g_chmod (path, mode), ==, 0);
 }
 
-static char *
-read_file (const char *path, gsize *len)
-{
-  g_autoptr (GError) error = NULL;
-  char *text = NULL;
-
-  g_file_get_contents (path, &text, len, &error);
-  g_assert_no_error (error);
-  return text;
-}
-
 /* Points both program variables at the stand-in with this behaviour. */
 static void
 standin_setup (const char *args, const char *input, const char *mode,
@@ -196,7 +185,7 @@ test_golden_row (gconstpointer data)
   g_autofree char *path = fl_test_corpus_path (r->file);
   g_autofree char *golden = fl_test_corpus_path (r->golden);
   g_autofree char *expected_path = fl_test_corpus_path (r->expected);
-  g_autofree char *expected = read_file (expected_path, NULL);
+  g_autofree char *expected = fl_test_read_file (expected_path, NULL);
   g_autofree char *api = NULL;
   g_autoptr (GError) error = NULL;
   const char *args[] = { "-F", r->format, "-o", "json", path, NULL };
@@ -367,7 +356,7 @@ test_silent_child (void)
   /* twice 0.3 s (library, then CLI), far from the stand-in's 600 s */
   g_assert_cmpint (g_get_monotonic_time () - t0, <, 30 * G_USEC_PER_SEC);
   /* the CLI's child (the last one) is killed and reaped */
-  pid_text = read_file (pidfile, NULL);
+  pid_text = fl_test_read_file (pidfile, NULL);
   pid = (pid_t) atoi (pid_text);
   g_assert_cmpint (pid, >, 1);
   g_assert_cmpint (kill (pid, 0), ==, -1);
@@ -428,7 +417,7 @@ test_early_close (void)
   g_assert_no_error (error);
   g_assert_cmpuint (flow.dPkts, ==, 1);
 
-  pid_text = read_file (pidfile, NULL);
+  pid_text = fl_test_read_file (pidfile, NULL);
   pid = (pid_t) atoi (pid_text);
   g_assert_cmpint (pid, >, 1);
   g_assert_cmpint (kill (pid, 0), ==, 0); /* still running (or a zombie) */
@@ -456,7 +445,7 @@ test_gzip_wrapped (void)
     ("flow-tools/expected/mixed-v5-le-z0.ft.flow-export.csv");
   g_autofree char *expected_path = fl_test_corpus_path
     ("flow-tools/expected/mixed-v5-le-z0.ft.flow-export.jsonl");
-  g_autofree char *expected = read_file (expected_path, NULL);
+  g_autofree char *expected = fl_test_read_file (expected_path, NULL);
   g_autofree char *gz = g_build_filename (tmp_dir, "sample.ft.gz", NULL);
   g_autofree char *data = NULL;
   g_autoptr (GZlibCompressor) comp =
@@ -470,7 +459,7 @@ test_gzip_wrapped (void)
   gsize len;
   FlTestRun run;
 
-  data = read_file (src, &len);
+  data = fl_test_read_file (src, &len);
   mem = g_memory_input_stream_new_from_data (g_steal_pointer (&data), (gssize) len, g_free);
   conv = g_converter_input_stream_new (mem, G_CONVERTER (comp));
   fout = g_file_replace (gzfile, NULL, FALSE, G_FILE_CREATE_NONE, NULL, &error);
@@ -617,7 +606,7 @@ test_nfdump_row (gconstpointer data)
   const FlTestManifestRow *r = data;
   g_autofree char *path = fl_test_corpus_path (r->file);
   g_autofree char *expected_path = fl_test_corpus_path (r->expected);
-  g_autofree char *expected = read_file (expected_path, NULL);
+  g_autofree char *expected = fl_test_read_file (expected_path, NULL);
   g_autofree char *api = NULL;
   g_autoptr (GError) error = NULL;
   const char *args[] = { "-o", "json", path, NULL };
@@ -667,7 +656,7 @@ test_nfdump_compressed (gconstpointer data)
   g_autofree char *src = fl_test_corpus_path ("nfdump/mixed-v9.nfcapd");
   g_autofree char *expected_path = fl_test_corpus_path
     ("nfdump/expected/mixed-v9.nfcapd.jsonl");
-  g_autofree char *expected = read_file (expected_path, NULL);
+  g_autofree char *expected = fl_test_read_file (expected_path, NULL);
   g_autofree char *out = g_strdup_printf ("%s/recompressed%s.nfcapd", tmp_dir, flag);
   g_autofree char *api = NULL;
   g_autofree char *info = NULL;
@@ -684,7 +673,7 @@ test_nfdump_compressed (gconstpointer data)
                 NULL, NULL, &status, &error);
   g_assert_no_error (error);
   g_assert_true (g_spawn_check_wait_status (status, NULL));
-  info = read_file (out, &len);
+  info = fl_test_read_file (out, &len);
   g_assert_cmpuint (len, >, 40);
   /* Header byte 16: 1 LZO, 2 bzip2, 3 LZ4. */
   g_assert_cmpint (info[16], ==, flag[1] == 'z' ? 1 : flag[1] == 'j' ? 2 : 3);
@@ -729,7 +718,7 @@ test_nfdump_truncated (void)
 
   if (!have_nfdump ())
     return;
-  data = read_file (src, &len);
+  data = fl_test_read_file (src, &len);
   write_file (out, data, len / 2, 0600);
   nfdump_expect_error (out, "truncated");
   g_unlink (out);
@@ -745,7 +734,7 @@ test_nfdump_damaged (void)
 
   if (!have_nfdump ())
     return;
-  data = read_file (src, &len);
+  data = fl_test_read_file (src, &len);
   /* The first data block's size (offset 40 + 4) becomes absurd. */
   memset (data + 44, 0xff, 4);
   write_file (out, data, len, 0600);
@@ -770,7 +759,7 @@ test_nfdump_probe (void)
   fl_test_run_clear (&run);
   g_unsetenv ("FLOWREAD_NFDUMP");
 
-  data = read_file (src, &len);
+  data = fl_test_read_file (src, &len);
   data[0] = (char) 0xA5;
   data[1] = 0x0C;
   write_file (swapped, data, 64, 0600);

@@ -36,23 +36,10 @@ read_memory (const void *data, gsize len, const char *format, FlTestRead *res)
                                 &res->error), res);
 }
 
-static GBytes *
-corpus_bytes (const char *rel)
-{
-  g_autofree char *path = fl_test_corpus_path (rel);
-  g_autoptr (GError) error = NULL;
-  char *data = NULL;
-  gsize len = 0;
-
-  g_file_get_contents (path, &data, &len, &error);
-  g_assert_no_error (error);
-  return g_bytes_new_take (data, len);
-}
-
 static char *
 corpus_text (const char *rel, gsize *len)
 {
-  g_autoptr (GBytes) b = corpus_bytes (rel);
+  g_autoptr (GBytes) b = fl_test_corpus_bytes (rel);
   gsize n;
   const char *d = g_bytes_get_data (b, &n);
   char *s = g_malloc (n + 1);
@@ -285,8 +272,8 @@ static void
 test_probe_more_records_more_score (void)
 {
   /* One CRC record scores lower than many: evidence adds up. */
-  g_autoptr (GBytes) one = corpus_bytes ("flowd/synth-all-v4.log");
-  g_autoptr (GBytes) many = corpus_bytes ("flowd/flowd-v5.log");
+  g_autoptr (GBytes) one = fl_test_corpus_bytes ("flowd/synth-all-v4.log");
+  g_autoptr (GBytes) many = fl_test_corpus_bytes ("flowd/flowd-v5.log");
   gsize n1, n2;
   const void *d1 = g_bytes_get_data (one, &n1);
   const void *d2 = g_bytes_get_data (many, &n2);
@@ -328,7 +315,7 @@ put_u32 (guint8 *p, guint32 v)
 static void
 test_crc (void)
 {
-  g_autoptr (GBytes) b = corpus_bytes ("flowd/synth-all-v4.log");
+  g_autoptr (GBytes) b = fl_test_corpus_bytes ("flowd/synth-all-v4.log");
   gsize len;
   const guint8 *orig = g_bytes_get_data (b, &len);
   g_autofree guint8 *rec = g_memdup2 (orig, len);
@@ -394,7 +381,7 @@ test_concat (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
     {
-      g_autoptr (GBytes) b = corpus_bytes (parts[i][0]);
+      g_autoptr (GBytes) b = fl_test_corpus_bytes (parts[i][0]);
       g_autofree char *j = corpus_text (parts[i][1], NULL);
       gsize n;
       const guint8 *d = g_bytes_get_data (b, &n);
@@ -414,7 +401,7 @@ test_concat (void)
 
   /* Two v2 logs back to back, starting with v2. */
   {
-    g_autoptr (GBytes) v2 = corpus_bytes ("flowd/legacy-v2.log");
+    g_autoptr (GBytes) v2 = fl_test_corpus_bytes ("flowd/legacy-v2.log");
     g_autofree char *j = corpus_text ("flowd/expected/legacy-v2.log.jsonl", NULL);
     g_autofree char *jj = g_strconcat (j, j, NULL);
     gsize n;
@@ -454,7 +441,7 @@ test_legacy_v2 (void)
 static void
 test_truncation_every_byte (void)
 {
-  g_autoptr (GBytes) b = corpus_bytes ("flowd/synth-mixed.log");
+  g_autoptr (GBytes) b = fl_test_corpus_bytes ("flowd/synth-mixed.log");
   gsize len;
   const guint8 *d = g_bytes_get_data (b, &len);
   GArray *ends = g_array_new (FALSE, FALSE, sizeof (gsize));
@@ -509,7 +496,7 @@ test_damage (void)
 
   for (guint f = 0; f < G_N_ELEMENTS (files); f++)
     {
-      g_autoptr (GBytes) b = corpus_bytes (files[f]);
+      g_autoptr (GBytes) b = fl_test_corpus_bytes (files[f]);
       gsize len;
       const guint8 *d = g_bytes_get_data (b, &len);
 

@@ -32,18 +32,6 @@ read_memory (const void *data, gsize len, FlTestRead *res)
                                 &res->error), res);
 }
 
-static char *
-read_corpus (const char *rel, gsize *len)
-{
-  g_autofree char *path = fl_test_corpus_path (rel);
-  g_autoptr (GError) error = NULL;
-  char *data = NULL;
-
-  g_file_get_contents (path, &data, len, &error);
-  g_assert_no_error (error);
-  return data;
-}
-
 static guint
 count_lines (const char *s)
 {
@@ -139,7 +127,7 @@ test_corpus_row (gconstpointer data)
   FlTestRead res = { 0 };
   gsize len;
 
-  expected = row->expected[0] ? read_corpus (row->expected, &len)
+  expected = row->expected[0] ? fl_test_corpus_read (row->expected, &len)
                               : g_strdup ("");
   g_assert_cmpuint (count_lines (expected), ==, row->flows);
 
@@ -152,7 +140,7 @@ test_corpus_row (gconstpointer data)
 
   /* and through a pipe (unknown length, no seeking): same result */
   {
-    g_autofree char *bytes = read_corpus (row->file, &len);
+    g_autofree char *bytes = fl_test_corpus_read (row->file, &len);
     FlOpenOptions opts = { sizeof opts, "flowtools" };
     PipeFeed feed = { -1, bytes, len };
     GThread *writer;
@@ -186,7 +174,7 @@ test_corpus_cli (void)
       gsize len;
       int want;
 
-      expected = row->expected[0] ? read_corpus (row->expected, &len)
+      expected = row->expected[0] ? fl_test_corpus_read (row->expected, &len)
                                   : g_strdup ("");
       fl_test_run_cli (&run, NULL, args);
       want = g_str_equal (row->outcome, "ok") ? 0
@@ -340,7 +328,7 @@ test_info_v1stream (void)
   g_autofree char *sv = NULL, *hlen = NULL, *ver = NULL, *z = NULL;
   g_autofree char *host = NULL, *comments = NULL, *count = NULL;
   gsize len;
-  g_autofree char *raw = read_corpus ("flow-tools/v1stream-v5-le-z.ft", &len);
+  g_autofree char *raw = fl_test_corpus_read ("flow-tools/v1stream-v5-le-z.ft", &len);
 
   reader = fl_reader_open_path (registry, path, NULL, &error);
   g_assert_no_error (error);
@@ -413,8 +401,8 @@ test_concat (gconstpointer data)
             exp_rel = g_strdup (r->expected);
         }
       g_assert_nonnull (exp_rel);
-      bytes = read_corpus (rel, &len);
-      exp = read_corpus (exp_rel, &elen);
+      bytes = fl_test_corpus_read (rel, &len);
+      exp = fl_test_corpus_read (exp_rel, &elen);
       g_byte_array_append (input, (const guint8 *) bytes, (guint) len);
       g_string_append_len (expected, exp, (gssize) elen);
     }
@@ -433,10 +421,10 @@ test_prefixes_plain (gconstpointer data)
 {
   const char *rel = data;
   gsize len, elen;
-  g_autofree char *bytes = read_corpus (rel, &len);
+  g_autofree char *bytes = fl_test_corpus_read (rel, &len);
   g_autofree char *exp_rel = g_strdup_printf ("flow-tools/expected/%s.jsonl",
                                               rel + strlen ("flow-tools/"));
-  g_autofree char *exp = read_corpus (exp_rel, &elen);
+  g_autofree char *exp = fl_test_corpus_read (exp_rel, &elen);
   g_auto (GStrv) lines = g_strsplit (exp, "\n", -1);
   guint n = count_lines (exp);
   gsize hlen, rec;
@@ -493,10 +481,10 @@ test_prefixes_zlib (gconstpointer data)
 {
   const char *rel = data;
   gsize len, elen;
-  g_autofree char *bytes = read_corpus (rel, &len);
+  g_autofree char *bytes = fl_test_corpus_read (rel, &len);
   g_autofree char *exp_rel = g_strdup_printf ("flow-tools/expected/%s.jsonl",
                                               rel + strlen ("flow-tools/"));
-  g_autofree char *exp = read_corpus (exp_rel, &elen);
+  g_autofree char *exp = fl_test_corpus_read (exp_rel, &elen);
   guint n = count_lines (exp);
   FlTestRead res;
 
@@ -532,7 +520,7 @@ static void
 test_bad_headers (void)
 {
   gsize len;
-  g_autofree char *orig = read_corpus ("flow-tools/real-v5-le.ft", &len);
+  g_autofree char *orig = fl_test_corpus_read ("flow-tools/real-v5-le.ft", &len);
   g_autofree guint8 *b = g_memdup2 (orig, len);
   FlTestRead res;
   const guint32 bad_hlen[] = { 0, 7, (guint32) len + 1, 0x7fffffff,
@@ -594,7 +582,7 @@ test_random_damage (void)
   for (guint f = 0; f < G_N_ELEMENTS (files); f++)
     {
       gsize len;
-      g_autofree char *orig = read_corpus (files[f], &len);
+      g_autofree char *orig = fl_test_corpus_read (files[f], &len);
       g_autofree guint8 *b = g_malloc (len);
 
       for (guint round = 0; round < 400; round++)

@@ -33,19 +33,6 @@ static const char *const sources[] = {
 
 /* ------------------------------------------------------------ helpers */
 
-static GBytes *
-load_corpus (const char *rel)
-{
-  g_autofree char *path = fl_test_corpus_path (rel);
-  g_autoptr (GError) error = NULL;
-  char *data = NULL;
-  gsize len = 0;
-
-  g_file_get_contents (path, &data, &len, &error);
-  g_assert_no_error (error);
-  return g_bytes_new_take (data, len);
-}
-
 /* One gzip member of data at level (windowBits 16 + 15 = gzip framing). */
 static void
 gz_append_member (GByteArray *out, const guint8 *data, gsize len, int level)
@@ -199,7 +186,7 @@ static void
 test_probe (void)
 {
   static const guint8 not_gzip[] = "#:unix_secs,unix_nsecs\n";
-  GBytes *src = load_corpus (sources[0]);
+  GBytes *src = fl_test_corpus_bytes (sources[0]);
   g_autoptr (GByteArray) gz = gz_compress (g_bytes_get_data (src, NULL),
                                            g_bytes_get_size (src));
   ProbeLog log;
@@ -244,7 +231,7 @@ static void
 test_decode (gconstpointer user_data)
 {
   const char *rel = user_data;
-  GBytes *src = load_corpus (rel);
+  GBytes *src = fl_test_corpus_bytes (rel);
   gsize len;
   const guint8 *data = g_bytes_get_data (src, &len);
   g_autoptr (GByteArray) gz = gz_compress (data, len);
@@ -270,7 +257,7 @@ test_decode (gconstpointer user_data)
 static void
 test_multi_member (void)
 {
-  GBytes *src = load_corpus ("flowd/mixed-v9.flowd");
+  GBytes *src = fl_test_corpus_bytes ("flowd/mixed-v9.flowd");
   gsize len;
   const guint8 *data = g_bytes_get_data (src, &len);
   g_autoptr (GByteArray) gz = g_byte_array_new ();
@@ -291,7 +278,7 @@ test_multi_member (void)
 static void
 test_trailing (void)
 {
-  GBytes *src = load_corpus (sources[1]);
+  GBytes *src = fl_test_corpus_bytes (sources[1]);
   gsize len;
   const guint8 *data = g_bytes_get_data (src, &len);
   g_autoptr (GByteArray) gz = gz_compress (data, len);
@@ -353,7 +340,7 @@ test_trailing (void)
 static void
 test_truncated (void)
 {
-  GBytes *src = load_corpus (sources[1]);
+  GBytes *src = fl_test_corpus_bytes (sources[1]);
   gsize len;
   const guint8 *data = g_bytes_get_data (src, &len);
   g_autoptr (GByteArray) gz = gz_compress (data, len);
@@ -415,7 +402,7 @@ test_truncated (void)
 static void
 test_bad_trailer (void)
 {
-  GBytes *src = load_corpus (sources[2]);
+  GBytes *src = fl_test_corpus_bytes (sources[2]);
   gsize len;
   const guint8 *data = g_bytes_get_data (src, &len);
   g_autoptr (GByteArray) gz = gz_compress (data, len);
@@ -442,7 +429,7 @@ test_bad_trailer (void)
 static void
 test_bit_flips (void)
 {
-  GBytes *src = load_corpus (sources[1]);
+  GBytes *src = fl_test_corpus_bytes (sources[1]);
   gsize len;
   const guint8 *data = g_bytes_get_data (src, &len);
   g_autoptr (GByteArray) gz = gz_compress (data, len);
@@ -691,7 +678,7 @@ typedef enum {
 static void
 chain_check (const char *rel, Damage damage)
 {
-  GBytes *src = load_corpus (rel);
+  GBytes *src = fl_test_corpus_bytes (rel);
   g_autofree char *dir = g_path_get_dirname (rel);
   g_autofree char *base = g_path_get_basename (rel);
   g_autofree char *exp_rel = g_strdup_printf ("%s/expected/%s.jsonl", dir, base);

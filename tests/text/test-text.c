@@ -64,17 +64,6 @@ read_memory (const char *data, gsize len, FlTestRead *res)
   fl_test_read_drain (reader, res);
 }
 
-static char *
-read_file (const char *path, gsize *len)
-{
-  g_autoptr (GError) error = NULL;
-  char *text = NULL;
-
-  g_file_get_contents (path, &text, len, &error);
-  g_assert_no_error (error);
-  return text;
-}
-
 static guint
 count_lines (const char *s, gsize len)
 {
@@ -145,7 +134,7 @@ test_golden (gconstpointer data)
   FlTestRead res;
 
   jsonl_path = g_strdup_printf ("%.*s.jsonl", (int) (strlen (csv) - 4), csv);
-  want = read_file (jsonl_path, &want_len);
+  want = fl_test_read_file (jsonl_path, &want_len);
   read_path (csv, TRUE, &res);
   if (check_read_ok (&res, csv))
     {
@@ -210,7 +199,7 @@ test_manifest_row (gconstpointer data)
   FlTestRead res;
 
   g_assert_cmpstr (row->outcome, ==, "ok");
-  want = read_file (exp_path, &want_len);
+  want = fl_test_read_file (exp_path, &want_len);
 
   /* Through the library, probing (no forced format). */
   read_path (path, FALSE, &res);
@@ -352,8 +341,8 @@ test_separators (void)
   g_autofree char *csv_path = fl_test_corpus_path ("text/mixed-v5.flow-export.csv");
   g_autofree char *exp_path = fl_test_corpus_path ("text/expected/mixed-v5.flow-export.csv.jsonl");
   gsize len, want_len;
-  g_autofree char *csv = read_file (csv_path, &len);
-  g_autofree char *want = read_file (exp_path, &want_len);
+  g_autofree char *csv = fl_test_read_file (csv_path, &len);
+  g_autofree char *want = fl_test_read_file (exp_path, &want_len);
   const char *seps[] = { "\t", " ", "   ", " \t ", ", " };
 
   for (gsize i = 0; i < G_N_ELEMENTS (seps); i++)
@@ -396,7 +385,7 @@ v5_head (guint n, gsize *out_len)
 {
   g_autofree char *path = fl_test_corpus_path ("text/mixed-v5.flow-export.csv");
   gsize len;
-  g_autofree char *text = read_file (path, &len);
+  g_autofree char *text = fl_test_read_file (path, &len);
   gsize i = 0;
 
   for (guint lines = 0; i < len && lines < n + 1; i++)
@@ -411,7 +400,7 @@ expected_head (guint n)
 {
   g_autofree char *path = fl_test_corpus_path ("text/expected/mixed-v5.flow-export.csv.jsonl");
   gsize len;
-  g_autofree char *text = read_file (path, &len);
+  g_autofree char *text = fl_test_read_file (path, &len);
   gsize i = 0;
 
   for (guint lines = 0; i < len && lines < n; i++)
@@ -608,7 +597,7 @@ test_roundtrip_jsonl (gconstpointer data)
 {
   const char *jsonl = data;
   gsize len;
-  g_autofree char *want = read_file (jsonl, &len);
+  g_autofree char *want = fl_test_read_file (jsonl, &len);
   g_autoptr (GHashTable) col_of = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GString) csv = g_string_new (NULL);
   FlTestRead res;
@@ -688,7 +677,7 @@ test_roundtrip_writer (void)
   g_autofree char *path = fl_test_corpus_path ("text/mixed-v9.flowd-reader.csv");
   g_autofree char *exp_path = fl_test_corpus_path ("text/expected/mixed-v9.flowd-reader.csv.jsonl");
   gsize want_len;
-  g_autofree char *want = read_file (exp_path, &want_len);
+  g_autofree char *want = fl_test_read_file (exp_path, &want_len);
   FlOpenOptions o = text_options ();
   g_autoptr (GError) error = NULL;
   FlReader *reader = fl_reader_open_path (registry, path, &o, &error);
@@ -940,7 +929,7 @@ test_concatenated (void)
 {
   g_autofree char *path = fl_test_corpus_path ("text/real-v8.5.flow-export.csv");
   gsize len;
-  g_autofree char *text = read_file (path, &len);
+  g_autofree char *text = fl_test_read_file (path, &len);
   g_autoptr (GString) two = g_string_new_len (text, (gssize) len);
   FlTestRead res;
 
@@ -952,7 +941,7 @@ test_concatenated (void)
 
   {
     g_autofree char *npath = fl_test_corpus_path ("text/mixed-ipfix.nfdump.csv");
-    g_autofree char *ntext = read_file (npath, &len);
+    g_autofree char *ntext = fl_test_read_file (npath, &len);
     g_autoptr (GString) n2 = g_string_new_len (ntext, (gssize) len);
 
     g_string_append_len (n2, ntext, (gssize) len);
