@@ -160,6 +160,30 @@ fl_exec_find_program (const char *env_var, const char *name)
   return search_path (name);
 }
 
+gboolean
+fl_exec_probe_program (FlProbe *probe, const FlExecProgram *prog)
+{
+  g_autofree char *program = fl_exec_find_program (prog->env_var, prog->name);
+
+  if (program != NULL)
+    return TRUE;
+  fl_probe_set_reason (probe, "%s not found (install %s)", prog->name,
+                       prog->package);
+  return FALSE;
+}
+
+char *
+fl_exec_open_program (const FlExecProgram *prog, GError **error)
+{
+  char *program = fl_exec_find_program (prog->env_var, prog->name);
+
+  if (program == NULL)
+    fl_set_error (error, FL_ERROR_EXEC, G_MAXUINT64,
+                  "%s not found: install %s (%s) or set %s", prog->name,
+                  prog->package, prog->where, prog->env_var);
+  return program;
+}
+
 /* ------------------------------------------------------------------ spawn */
 
 static void

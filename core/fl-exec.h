@@ -16,6 +16,21 @@ G_BEGIN_DECLS
  * found (free with g_free). */
 char *fl_exec_find_program (const char *env_var, const char *name);
 
+/* The program an exec plugin runs, for the two helpers below. */
+typedef struct {
+  const char *name;     /* "flow-export", looked up in PATH */
+  const char *env_var;  /* "FLOWREAD_FLOW_EXPORT", overrides the lookup */
+  const char *package;  /* "flow-tools" */
+  const char *where;    /* "Debian package flow-tools, BSD port ..." */
+} FlExecProgram;
+
+/* For probe(): TRUE when the program is found; else FALSE, with the probe
+ * reason "NAME not found (install PACKAGE)" that --probe shows. */
+gboolean fl_exec_probe_program (FlProbe *probe, const FlExecProgram *prog);
+/* For open(): the program's path (g_free), or NULL with FL_ERROR_EXEC
+ * "NAME not found: install PACKAGE (WHERE) or set ENV_VAR". */
+char    *fl_exec_open_program (const FlExecProgram *prog, GError **error);
+
 typedef struct _FlChild FlChild;
 
 /* Starts argv[0] with argv. envp_extra ("TZ=UTC", NULL-terminated, may be

@@ -15,10 +15,10 @@
 
 #include "fl-exec.h"
 
-#define PROGRAM_NAME "flowd-reader"
-#define PROGRAM_ENV "FLOWREAD_FLOWD_READER"
-#define PROGRAM_HINT "install flowd (Debian package flowd, BSD port net/flowd) " \
-                     "or set " PROGRAM_ENV
+static const FlExecProgram flowd_reader = {
+  "flowd-reader", "FLOWREAD_FLOWD_READER", "flowd",
+  "Debian package flowd, BSD port net/flowd",
+};
 
 #define FLOWD_V2_MAGIC 0x012CF047u
 
@@ -67,7 +67,6 @@ flowd_v3_plausible (const guint8 *p)
 static int
 flowd_exec_probe (FlProbe *probe)
 {
-  g_autofree char *program = NULL;
   gsize avail = 0;
   const guint8 *p = fl_probe_peek (probe, 2048, &avail);
   int score;
@@ -92,29 +91,21 @@ flowd_exec_probe (FlProbe *probe)
   if (score == FL_PROBE_NONE)
     return score;
 
-  program = fl_exec_find_program (PROGRAM_ENV, PROGRAM_NAME);
-  if (program == NULL)
-    {
-      fl_probe_set_reason (probe, PROGRAM_NAME " not found (install flowd)");
-      return FL_PROBE_NONE;
-    }
+  if (!fl_exec_probe_program (probe, &flowd_reader))
+    return FL_PROBE_NONE;
   return score;
 }
 
 static gpointer
 flowd_exec_open (FlStream *stream, const FlOptions *options, GError **error)
 {
-  g_autofree char *program = fl_exec_find_program (PROGRAM_ENV, PROGRAM_NAME);
+  g_autofree char *program = fl_exec_open_program (&flowd_reader, error);
   gboolean legacy = FALSE;
   const guint8 *p;
   gsize avail = 0;
 
   if (program == NULL)
-    {
-      fl_set_error (error, FL_ERROR_EXEC, G_MAXUINT64,
-                    PROGRAM_NAME " not found: " PROGRAM_HINT);
-      return NULL;
-    }
+    return NULL;
   p = fl_stream_peek (stream, 8, &avail, error);
   if (p == NULL)
     return NULL;

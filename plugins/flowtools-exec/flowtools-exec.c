@@ -15,15 +15,14 @@
 
 #include "fl-exec.h"
 
-#define PROGRAM_NAME "flow-export"
-#define PROGRAM_ENV "FLOWREAD_FLOW_EXPORT"
-#define PROGRAM_HINT "install flow-tools (Debian package flow-tools, BSD port " \
-                     "net-mgmt/flow-tools) or set " PROGRAM_ENV
+static const FlExecProgram flow_export = {
+  "flow-export", "FLOWREAD_FLOW_EXPORT", "flow-tools",
+  "Debian package flow-tools, BSD port net-mgmt/flow-tools",
+};
 
 static int
 flowtools_exec_probe (FlProbe *probe)
 {
-  g_autofree char *program = NULL;
   gsize avail = 0;
   const guint8 *p = fl_probe_peek (probe, 4, &avail);
 
@@ -33,12 +32,8 @@ flowtools_exec_probe (FlProbe *probe)
     return FL_PROBE_NONE;
   if ((p[2] != 1 && p[2] != 2) || (p[3] != 1 && p[3] != 3))
     return FL_PROBE_NONE;
-  program = fl_exec_find_program (PROGRAM_ENV, PROGRAM_NAME);
-  if (program == NULL)
-    {
-      fl_probe_set_reason (probe, PROGRAM_NAME " not found (install flow-tools)");
-      return FL_PROBE_NONE;
-    }
+  if (!fl_exec_probe_program (probe, &flow_export))
+    return FL_PROBE_NONE;
   /* Only four bytes checked: likely, not certain. */
   return FL_PROBE_LIKELY;
 }
@@ -46,14 +41,10 @@ flowtools_exec_probe (FlProbe *probe)
 static gpointer
 flowtools_exec_open (FlStream *stream, const FlOptions *options, GError **error)
 {
-  g_autofree char *program = fl_exec_find_program (PROGRAM_ENV, PROGRAM_NAME);
+  g_autofree char *program = fl_exec_open_program (&flow_export, error);
 
   if (program == NULL)
-    {
-      fl_set_error (error, FL_ERROR_EXEC, G_MAXUINT64,
-                    PROGRAM_NAME " not found: " PROGRAM_HINT);
-      return NULL;
-    }
+    return NULL;
   {
     const char *argv[] = { program, "-f2", NULL };
 

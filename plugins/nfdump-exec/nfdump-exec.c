@@ -33,7 +33,10 @@
 
 #include "fl-exec.h"
 
-#define NFDUMP_ENV "FLOWREAD_NFDUMP"
+static const FlExecProgram nfdump = {
+  "nfdump", "FLOWREAD_NFDUMP", "nfdump",
+  "Debian package nfdump, BSD port net-mgmt/nfdump",
+};
 #define NFDUMP_MAGIC_LE0 0x0C
 #define NFDUMP_MAGIC_LE1 0xA5
 #define NFDUMP_LINE_MAX 4096
@@ -64,7 +67,6 @@ typedef struct {
 static int
 nfdump_exec_probe (FlProbe *probe)
 {
-  g_autofree char *program = NULL;
   const guint8 *p;
   gsize avail = 0;
   guint16 version;
@@ -86,12 +88,8 @@ nfdump_exec_probe (FlProbe *probe)
       fl_probe_set_reason (probe, "nfcapd layout version %u unknown", version);
       return FL_PROBE_NONE;
     }
-  program = fl_exec_find_program (NFDUMP_ENV, "nfdump");
-  if (program == NULL)
-    {
-      fl_probe_set_reason (probe, "nfdump not found (install nfdump)");
-      return FL_PROBE_NONE;
-    }
+  if (!fl_exec_probe_program (probe, &nfdump))
+    return FL_PROBE_NONE;
   return FL_PROBE_CERTAIN;
 }
 
@@ -180,14 +178,9 @@ nfdump_exec_open (FlStream *stream, const FlOptions *options, GError **error)
   static const char *const env[] = { "TZ=UTC", NULL };
 
   nf->status = FL_STATUS_OK;
-  nf->program = fl_exec_find_program (NFDUMP_ENV, "nfdump");
+  nf->program = fl_exec_open_program (&nfdump, error);
   if (nf->program == NULL)
-    {
-      fl_set_error (error, FL_ERROR_EXEC, G_MAXUINT64,
-                    "nfdump not found: install nfdump (Debian package nfdump, "
-                    "BSD port net-mgmt/nfdump) or set " NFDUMP_ENV);
-      goto fail;
-    }
+    goto fail;
 
   hdr = fl_stream_peek (stream, 40, &avail, error);
   if (hdr == NULL)
