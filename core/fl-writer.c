@@ -550,6 +550,25 @@ fl_writer_begin_input (FlWriter *writer, FlReader *reader)
     write_header (writer);
 }
 
+/* One field's value: a number as is; a time or an address quoted for
+ * json (quote), bare for csv and text. Inlined into the unrolled loops,
+ * where f and quote are constants. */
+static inline __attribute__ ((always_inline)) char *
+put_field (FlWriter *w, char *p, const FlFlow *flow, FlField f, gboolean quote)
+{
+  if (field_kind (f) == KIND_UINT)
+    return put_field_uint (p, flow, f);
+  if (quote)
+    *p++ = '"';
+  if (field_kind (f) == KIND_TIME)
+    p = put_time (&w->times[time_slot (f)], p, field_time (flow, f));
+  else
+    p = _fl_put_addr (p, field_addr (flow, f));
+  if (quote)
+    *p++ = '"';
+  return p;
+}
+
 static void
 write_json (FlWriter *w, const FlFlow *flow)
 {
@@ -568,23 +587,7 @@ write_json (FlWriter *w, const FlFlow *flow)
         continue;
       memcpy (p, w->json_key[f], JSON_KEY_SLOT);
       p += w->key_len[f];
-      switch (field_kind (f))
-        {
-        case KIND_TIME:
-          *p++ = '"';
-          p = put_time (&w->times[time_slot (f)], p, field_time (flow, f));
-          *p++ = '"';
-          break;
-        case KIND_ADDR:
-          *p++ = '"';
-          p = _fl_put_addr (p, field_addr (flow, f));
-          *p++ = '"';
-          break;
-        case KIND_UINT:
-        default:
-          p = put_field_uint (p, flow, f);
-          break;
-        }
+      p = put_field (w, p, flow, f, TRUE);
     }
   if (p == start)
     *p++ = '{';
@@ -610,21 +613,8 @@ write_csv (FlWriter *w, const FlFlow *flow)
 
       if (i > 0)
         *p++ = ',';
-      if (!(present & FL_FIELD_BIT (f)))
-        continue;
-      switch (field_kind (f))
-        {
-        case KIND_TIME:
-          p = put_time (&w->times[time_slot (f)], p, field_time (flow, f));
-          break;
-        case KIND_ADDR:
-          p = _fl_put_addr (p, field_addr (flow, f));
-          break;
-        case KIND_UINT:
-        default:
-          p = put_field_uint (p, flow, f);
-          break;
-        }
+      if (present & FL_FIELD_BIT (f))
+        p = put_field (w, p, flow, f, FALSE);
     }
   *p++ = '\n';
   line_end (w, p);
@@ -674,12 +664,8 @@ write_text (FlWriter *w, const FlFlow *flow)
       start = p;
       if (!fl_flow_has (flow, f))
         *p++ = '-';
-      else if (field_kind (f) == KIND_TIME)
-        p = put_time (&w->times[time_slot (f)], p, field_time (flow, f));
-      else if (field_kind (f) == KIND_ADDR)
-        p = _fl_put_addr (p, field_addr (flow, f));
       else
-        p = _fl_put_u64 (p, field_uint (flow, f));
+        p = put_field (w, p, flow, f, FALSE);
       /* the last column needs no trailing blanks */
       if (cols[i].right || i + 1 < G_N_ELEMENTS (cols))
         p = pad_cell (start, p, cols[i].width, cols[i].right);
