@@ -289,6 +289,19 @@ typedef struct {
   char    why[96];   /* for REC_CORRUPT / REC_VERSION */
 } RecInfo;
 
+/* TRUE when the CRC of p[0, len) is want; else FALSE with ri->why. */
+static gboolean
+crc_matches (const guint8 *p, gsize len, guint32 want, RecInfo *ri)
+{
+  guint32 got = flowd_crc (p, len);
+
+  if (got == want)
+    return TRUE;
+  g_snprintf (ri->why, sizeof ri->why,
+              "record checksum mismatch (stored %08x, computed %08x)", want, got);
+  return FALSE;
+}
+
 /* Checks the v3 record at p (have bytes available, at_eof when no more
  * follow) without decoding it. */
 static RecStatus
@@ -362,16 +375,9 @@ check_v3 (const guint8 *p, gsize have, gboolean at_eof, RecInfo *ri)
       /* With unknown fields, flowd puts the CRC in the body's last word
        * and computes it over the header and the known fields only. */
       guint crc_at = unknown != 0 ? 8 + body - 4 : 8 + need - 4;
-      guint32 want = fl_read_u32_be (p + crc_at);
-      guint32 got = flowd_crc (p, 8 + need - 4);
 
-      if (want != got)
-        {
-          g_snprintf (ri->why, sizeof ri->why,
-                      "record checksum mismatch (stored %08x, computed %08x)",
-                      want, got);
-          return REC_CORRUPT;
-        }
+      if (!crc_matches (p, 8 + need - 4, fl_read_u32_be (p + crc_at), ri))
+        return REC_CORRUPT;
     }
   ri->fields = known;
   ri->size = 8 + body;
@@ -410,19 +416,8 @@ check_v2 (const guint8 *p, gsize have, gboolean at_eof, RecInfo *ri)
   size = 4 + v2_fields_size (fields);
   if (have < size)
     return at_eof ? REC_TRUNCATED : REC_NEED_MORE;
-  if (fields & F_CRC)
-    {
-      guint32 want = fl_read_u32_be (p + size - 4);
-      guint32 got = flowd_crc (p, size - 4);
-
-      if (want != got)
-        {
-          g_snprintf (ri->why, sizeof ri->why,
-                      "record checksum mismatch (stored %08x, computed %08x)",
-                      want, got);
-          return REC_CORRUPT;
-        }
-    }
+  if ((fields & F_CRC) && !crc_matches (p, size - 4, fl_read_u32_be (p + size - 4), ri))
+    return REC_CORRUPT;
   ri->fields = fields;
   ri->size = size;
   ri->has_crc = (fields & F_CRC) != 0;
