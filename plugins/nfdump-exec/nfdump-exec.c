@@ -21,7 +21,8 @@
  * Known differences from the nfcapd record: fields nfdump prints as 0 when
  * absent (next hop, AS, masks, interfaces) are reported as present zeros;
  * for ICMP nfdump prints the destination port as "type.code", which is
- * reported as dstport = type (as in the corpus's expected output).
+ * reported as dstport = type*256 + code, as nfdump's binary record, NetFlow
+ * v5, flow-tools and flowd carry it (design.md section 2).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -469,6 +470,7 @@ parse_line (NfdumpExec *nf, const char *line, gsize len, FlFlow *flow,
         fe[6] = dot;
         if (!parse_uint (dot + 1, code_end, G_MAXUINT8, &code)) FIELD_FAIL (6);
         if (!parse_uint (F (6), G_MAXUINT8, &v)) FIELD_FAIL (6);
+        v = v * 256 + code;
       }
     else if (!parse_uint (F (6), G_MAXUINT16, &v))
       FIELD_FAIL (6);
