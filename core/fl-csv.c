@@ -186,15 +186,16 @@ typedef enum {
   COL_FLAGS,    /* nfdump "...AP.SF" TCP flags or a number */
 } ColKind;
 
-/* Pseudo field bits beyond FL_N_FIELDS for the flow-tools raw time
+/* Pseudo field bits beyond FL_FIELD_FT_TIMES for the flow-tools raw time
  * columns: the times are derived once the whole row is read. */
 enum {
   RAW_SECS = 56, RAW_NSECS, RAW_UPTIME, RAW_FIRST, RAW_LAST,
 };
 #define RAW_BIT(b) (G_GUINT64_CONSTANT (1) << (b))
 #define RAW_BASE (RAW_BIT (RAW_SECS) | RAW_BIT (RAW_NSECS) | RAW_BIT (RAW_UPTIME))
-#define OUTPUT_MASK ((G_GUINT64_CONSTANT (1) << FL_N_FIELDS) - 1)
-G_STATIC_ASSERT ((int) FL_N_FIELDS <= (int) RAW_SECS);
+/* The text columns map to ABI 1.0 fields only (ids 0..32). */
+#define OUTPUT_MASK ((G_GUINT64_CONSTANT (1) << (FL_FIELD_FT_TIMES + 1)) - 1)
+G_STATIC_ASSERT ((int) FL_FIELD_FT_TIMES < (int) RAW_SECS);
 
 typedef struct {
   const char *name;

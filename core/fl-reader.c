@@ -452,6 +452,7 @@ fl_reader_next (FlReader *r, FlFlow *flow, GError **error)
   if (G_LIKELY (flow->struct_size >= sizeof (FlFlow)))
     {
       flow->present = 0;
+      flow->present_hi = 0;
       st = r->format->klass.next (r->handle, flow, &local);
       if (G_LIKELY (st == FL_STATUS_OK))
         {
@@ -463,6 +464,7 @@ fl_reader_next (FlReader *r, FlFlow *flow, GError **error)
   /* A caller built against an older (smaller) FlFlow gets the prefix it
    * knows; the plugin always fills a full-size one. */
   r->scratch.present = 0;
+  r->scratch.present_hi = 0;
   st = r->format->klass.next (r->handle, &r->scratch, &local);
   return reader_next_finish (r, flow, &r->scratch, st, local, error);
 }

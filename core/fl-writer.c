@@ -62,6 +62,9 @@
 #define FL_FWRITE fwrite
 #endif
 
+/* TEMPORARY: the writers still print only the ABI 1.0 fields (ids 0..31). */
+#define FL_N_OUTPUT_FIELDS 32
+
 /* ------------------------------------------------------------------ fields */
 
 typedef enum {

@@ -24,7 +24,7 @@
 G_BEGIN_DECLS
 
 #define FL_PLUGIN_ABI_MAJOR 1
-#define FL_PLUGIN_ABI_MINOR 0
+#define FL_PLUGIN_ABI_MINOR 1
 
 #define FL_PLUGIN_ENTRY_SYMBOL "fl_plugin_get_descriptor"
 
@@ -189,6 +189,13 @@ typedef struct {
    * fl_stream_new_custom()), reading from inner. */
   FlStream *(*wrap)  (FlStream *inner, const FlOptions *options,
                       GError **error);
+
+  /* ABI 1.1, optional (FL_READER_FORMAT): the time span the file's header
+   * says its flows lie in, [*first, *last] in ns since 1970 (flow-tools'
+   * capture start/end, nfcapd's stat record). FALSE when the header does
+   * not say. Called after open(), before the first next(); the core skips
+   * the file unread when the span lies outside the host's time window. */
+  gboolean  (*time_range) (gpointer handle, gint64 *first, gint64 *last);
 } FlReaderClass;
 
 typedef struct {

@@ -52,65 +52,115 @@ typedef struct {
   guint8 addr[16];
 } FlAddr;
 
-/* Field identifiers. The order of the first group is the order of the JSON
- * and CSV output (design.md section 3); the extras follow in name order.
+/* Field identifiers. FROZEN: once a field has a number here it keeps it
+ * forever, so that a plugin or host built against an older minor of the ABI
+ * stays right; new fields get the next free number. The numbers say nothing
+ * about output order: JSON/CSV/text print the core keys in design.md
+ * section 3's order, then the extras in name (strcmp) order, from the table
+ * behind fl_field_get_output_order().
+ *
  * FL_FIELD_FT_TIMES is not an output field: it says that the flow-tools raw
  * time fields (unix_secs ... uptime_last) are set, so that `-o flow-export`
- * can reproduce flow-export's columns exactly. */
+ * can reproduce flow-export's columns exactly.
+ *
+ * Ids 0..32 are ABI 1.0; 33..68 were added in ABI 1.1 (nfcapd's fields). */
 typedef enum {
   FL_FIELD_FIRST = 0,
-  FL_FIELD_LAST,
-  FL_FIELD_SRCADDR,
-  FL_FIELD_DSTADDR,
-  FL_FIELD_SRCPORT,
-  FL_FIELD_DSTPORT,
-  FL_FIELD_PROT,
-  FL_FIELD_DPKTS,
-  FL_FIELD_DOCTETS,
-  FL_FIELD_TCP_FLAGS,
-  FL_FIELD_TOS,
-  FL_FIELD_INPUT,
-  FL_FIELD_OUTPUT,
-  FL_FIELD_NEXTHOP,
-  FL_FIELD_EXADDR,
-  FL_FIELD_SRC_AS,
-  FL_FIELD_DST_AS,
-  FL_FIELD_SRC_MASK,
-  FL_FIELD_DST_MASK,
-  FL_FIELD_ENGINE_TYPE,
-  FL_FIELD_ENGINE_ID,
-  /* extras, in name (strcmp) order */
-  FL_FIELD_DFLOWS,
-  FL_FIELD_DST_TAG,
-  FL_FIELD_EXTRA_PKTS,
-  FL_FIELD_IN_ENCAPS,
-  FL_FIELD_MARKED_TOS,
-  FL_FIELD_OUT_ENCAPS,
-  FL_FIELD_PEER_NEXTHOP,
-  FL_FIELD_RECV_TIME,
-  FL_FIELD_ROUTER_SC,
-  FL_FIELD_SRC_TAG,
-  FL_FIELD_TAG,
-  FL_N_OUTPUT_FIELDS,
-  /* not printed by json/csv/text */
-  FL_FIELD_FT_TIMES = FL_N_OUTPUT_FIELDS,
-  FL_N_FIELDS
+  FL_FIELD_LAST = 1,
+  FL_FIELD_SRCADDR = 2,
+  FL_FIELD_DSTADDR = 3,
+  FL_FIELD_SRCPORT = 4,
+  FL_FIELD_DSTPORT = 5,
+  FL_FIELD_PROT = 6,
+  FL_FIELD_DPKTS = 7,
+  FL_FIELD_DOCTETS = 8,
+  FL_FIELD_TCP_FLAGS = 9,
+  FL_FIELD_TOS = 10,
+  FL_FIELD_INPUT = 11,
+  FL_FIELD_OUTPUT = 12,
+  FL_FIELD_NEXTHOP = 13,
+  FL_FIELD_EXADDR = 14,
+  FL_FIELD_SRC_AS = 15,
+  FL_FIELD_DST_AS = 16,
+  FL_FIELD_SRC_MASK = 17,
+  FL_FIELD_DST_MASK = 18,
+  FL_FIELD_ENGINE_TYPE = 19,
+  FL_FIELD_ENGINE_ID = 20,
+  FL_FIELD_DFLOWS = 21,
+  FL_FIELD_DST_TAG = 22,
+  FL_FIELD_EXTRA_PKTS = 23,
+  FL_FIELD_IN_ENCAPS = 24,
+  FL_FIELD_MARKED_TOS = 25,
+  FL_FIELD_OUT_ENCAPS = 26,
+  FL_FIELD_PEER_NEXTHOP = 27,
+  FL_FIELD_RECV_TIME = 28,
+  FL_FIELD_ROUTER_SC = 29,
+  FL_FIELD_SRC_TAG = 30,
+  FL_FIELD_TAG = 31,
+  FL_FIELD_FT_TIMES = 32,
+  /* ABI 1.1: nfcapd (nfdump) elements, design.md section 3 */
+  FL_FIELD_FWD_STATUS = 33,
+  FL_FIELD_DST_TOS = 34,
+  FL_FIELD_DIRECTION = 35,
+  FL_FIELD_BIFLOW_DIR = 36,
+  FL_FIELD_FLOW_END_REASON = 37,
+  FL_FIELD_OUT_PACKETS = 38,
+  FL_FIELD_OUT_BYTES = 39,
+  FL_FIELD_SRC_VLAN = 40,
+  FL_FIELD_DST_VLAN = 41,
+  FL_FIELD_NEXT_AS = 42,
+  FL_FIELD_PREV_AS = 43,
+  FL_FIELD_BGP_NEXTHOP = 44,
+  FL_FIELD_MPLS_1 = 45,       /* .. FL_FIELD_MPLS_1 + 9 = mpls_10 */
+  FL_FIELD_MPLS_10 = 54,
+  FL_FIELD_IN_SRC_MAC = 55,
+  FL_FIELD_OUT_DST_MAC = 56,
+  FL_FIELD_IN_DST_MAC = 57,
+  FL_FIELD_OUT_SRC_MAC = 58,
+  FL_FIELD_CLI_LATENCY_US = 59,
+  FL_FIELD_SRV_LATENCY_US = 60,
+  FL_FIELD_APP_LATENCY_US = 61,
+  FL_FIELD_SRC_XLT_IP = 62,
+  FL_FIELD_DST_XLT_IP = 63,
+  FL_FIELD_SRC_XLT_PORT = 64,
+  FL_FIELD_DST_XLT_PORT = 65,
+  FL_FIELD_INGRESS_VRF = 66,
+  FL_FIELD_EGRESS_VRF = 67,
+  FL_FIELD_FLOW_ID = 68,
+  FL_N_FIELDS = 69            /* grows with the ABI minor; never shrinks */
 } FlField;
 
-#define FL_FIELD_BIT(f) (G_GUINT64_CONSTANT (1) << (f))
+/* The bit of a field in FlFlow.present (ids 0..63) or FlFlow.present_hi
+ * (ids 64..127). Prefer fl_flow_has() / fl_flow_set(). */
+#define FL_FIELD_BIT(f) (G_GUINT64_CONSTANT (1) << ((f) & 63))
 
-/* One flow. Reused by fl_reader_next(): the core resets `present` to 0
- * before every next() and the plugin sets the fields it has; a field whose
- * bit is not in `present` is absent from the source (not zero) and its
- * member holds a stale value: always test fl_flow_has(). Field names are
- * flow-tools' (and py3flowtools'). */
+/* The value type of a field, for hosts that print or convert generically. */
+typedef enum {
+  FL_TYPE_UINT = 1,  /* an unsigned integer, fl_flow_get_uint() */
+  FL_TYPE_TIME,      /* gint64 ns since 1970, fl_flow_get_time() */
+  FL_TYPE_ADDR,      /* FlAddr, fl_flow_get_addr() */
+  FL_TYPE_MAC,       /* 6 bytes; printed "02:81:3e:ce:30:cc" */
+  FL_TYPE_MPLS,      /* one label stack entry, label<<4 | exp<<1 | bos, as a
+                        uint; printed "label-exp-bos" as nfdump prints it */
+  FL_TYPE_INTERNAL,  /* FL_FIELD_FT_TIMES: not an output field */
+} FlFieldType;
+
+/* One flow. Reused by fl_reader_next(): the core resets `present` and
+ * `present_hi` to 0 before every next() and the plugin sets the fields it
+ * has; a field whose bit is not set is absent from the source (not zero)
+ * and its member holds a stale value: always test fl_flow_has(). Field
+ * names are flow-tools' (and py3flowtools'), nfdump's for its own fields.
+ *
+ * ABI growth: members are only ever added at the end. A host built against
+ * an older, smaller FlFlow gets the prefix it knows (the core fills a full
+ * one and copies). A plugin built against 1.0 fills the 1.0 prefix only. */
 typedef struct {
   gsize   struct_size;   /* sizeof (FlFlow) of the caller: ABI growth */
-  guint64 present;       /* FL_FIELD_BIT() set */
+  guint64 present;       /* fields 0..63: FL_FIELD_BIT() set */
 
   gint64  first, last;   /* absolute UTC, nanoseconds since 1970 */
   FlAddr  srcaddr, dstaddr, nexthop, exaddr;
-  guint16 srcport, dstport;
+  guint16 srcport, dstport; /* ICMP: srcport 0, dstport type*256 + code */
   guint8  prot, tcp_flags, tos;
   guint32 input, output; /* flowd and IPFIX carry 32-bit ifIndex */
   guint32 src_as, dst_as;
@@ -119,18 +169,33 @@ typedef struct {
   guint64 dPkts, dOctets;
 
   /* format extras */
-  guint32 dFlows;        /* flow-tools v8 aggregates */
+  guint32 dFlows;        /* flow-tools v8 aggregates, nfdump "aggr flows"
+                            (nfdump's is 64-bit: saturated at 2^32-1) */
   guint32 src_tag, dst_tag; /* flow-tools v1005 */
   guint32 extra_pkts;    /* flow-tools v8.6-8.8 */
   guint8  marked_tos;    /* flow-tools v8.6-8.8 */
   guint8  in_encaps, out_encaps; /* flow-tools v6 */
   FlAddr  peer_nexthop;  /* flow-tools v6 */
   FlAddr  router_sc;     /* flow-tools v7, v8.6-8.8 */
-  gint64  recv_time;     /* flowd: when the collector received it, ns */
+  gint64  recv_time;     /* flowd, nfdump: when the collector received it */
   guint32 tag;           /* flowd */
 
   /* flow-tools raw times (FL_FIELD_FT_TIMES) */
   guint32 unix_secs, unix_nsecs, sysuptime, uptime_first, uptime_last;
+
+  /* ---- ABI 1.1 (nfcapd) ---- */
+  guint64 present_hi;    /* fields 64..127 */
+  guint64 out_packets, out_bytes;
+  guint64 flow_id;
+  guint64 cli_latency_us, srv_latency_us, app_latency_us;
+  FlAddr  bgp_nexthop, src_xlt_ip, dst_xlt_ip;
+  guint32 next_as, prev_as;
+  guint32 ingress_vrf, egress_vrf;
+  guint32 mpls[10];      /* label<<4 | exp<<1 | bos (FL_TYPE_MPLS) */
+  guint8  in_src_mac[6], out_dst_mac[6], in_dst_mac[6], out_src_mac[6];
+  guint16 src_vlan, dst_vlan;
+  guint16 src_xlt_port, dst_xlt_port;
+  guint8  fwd_status, dst_tos, direction, biflow_dir, flow_end_reason;
 } FlFlow;
 
 /* Clears a flow and sets its struct_size. Call once before the first
@@ -140,12 +205,38 @@ void fl_flow_init (FlFlow *flow);
 static inline gboolean
 fl_flow_has (const FlFlow *flow, FlField field)
 {
-  return (flow->present & FL_FIELD_BIT (field)) != 0;
+  if ((guint) field < 64)
+    return (flow->present & FL_FIELD_BIT (field)) != 0;
+  return (flow->present_hi & FL_FIELD_BIT (field)) != 0;
 }
 
-/* The output name of a field ("first", "dPkts", "router_sc" ...; "ft_times"
- * for FL_FIELD_FT_TIMES), or NULL for a value out of range. */
+/* Marks a field present (plugins). */
+static inline void
+fl_flow_set (FlFlow *flow, FlField field)
+{
+  if ((guint) field < 64)
+    flow->present |= FL_FIELD_BIT (field);
+  else
+    flow->present_hi |= FL_FIELD_BIT (field);
+}
+
+/* The output name of a field ("first", "dPkts", "router_sc", "mpls_3" ...;
+ * "ft_times" for FL_FIELD_FT_TIMES), or NULL for a value out of range. */
 const char *fl_field_name (FlField field);
+/* The field of an output name (case-sensitive, as printed), or -1. */
+int         fl_field_from_name (const char *name);
+FlFieldType fl_field_get_type (FlField field);
+/* The output fields in output order (core keys, then extras by name);
+ * *n_fields gets the count. Static storage. */
+const FlField *fl_field_get_output_order (guint *n_fields);
+
+/* Generic access by field id; FALSE when the field is absent (or not of
+ * that type). fl_flow_get_uint() serves FL_TYPE_UINT and FL_TYPE_MPLS;
+ * fl_flow_get_mac() copies 6 bytes. */
+gboolean fl_flow_get_uint (const FlFlow *flow, FlField field, guint64 *value);
+gboolean fl_flow_get_time (const FlFlow *flow, FlField field, gint64 *ns);
+gboolean fl_flow_get_addr (const FlFlow *flow, FlField field, FlAddr *addr);
+gboolean fl_flow_get_mac  (const FlFlow *flow, FlField field, guint8 mac[6]);
 
 /* Formats an address (RFC 5952 for IPv6) into buf; returns buf. buf must
  * hold FL_ADDR_STRLEN bytes. An absent address gives "". */
@@ -282,11 +373,28 @@ typedef enum {
   FL_STATUS_OK = 1,
 } FlStatus;
 
-/* Open options. Zero-initialise, set struct_size = sizeof (FlOpenOptions). */
+/* A compiled filter expression (flowread-filter.h). */
+typedef struct _FlFilter FlFilter;
+
+/* FlOpenOptions.flags */
+typedef enum {
+  FL_OPEN_NO_EXEC    = 1 << 0, /* never pick an exec plugin (runs no program) */
+  FL_OPEN_HAS_SINCE  = 1 << 1, /* `since` is set */
+  FL_OPEN_HAS_UNTIL  = 1 << 2, /* `until` is set */
+} FlOpenFlags;
+
+/* Open options. Zero-initialise, set struct_size = sizeof (FlOpenOptions).
+ * Members after `format` are ABI 1.1: a host built against 1.0 passes a
+ * smaller struct_size and gets their zero defaults. */
 typedef struct {
   gsize       struct_size;
   const char *format;    /* force this format reader (skip format probing;
                             wrappers are still probed and unwrapped) */
+  /* ABI 1.1 */
+  guint       flags;     /* FlOpenFlags */
+  FlFilter   *filter;    /* only flows that match (the reader takes a ref) */
+  gint64      since, until; /* only flows with since <= first < until (ns),
+                               each when its FL_OPEN_HAS_* flag is set */
 } FlOpenOptions;
 
 /* Probes stream (wrappers, then formats) and opens the winning format.

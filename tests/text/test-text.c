@@ -602,7 +602,7 @@ test_roundtrip_jsonl (gconstpointer data)
   g_autoptr (GString) csv = g_string_new (NULL);
   FlTestRead res;
 
-  for (int f = 0; f < FL_N_OUTPUT_FIELDS; f++)
+  for (int f = 0; f < 32 /* ABI 1.0 output fields; TEMPORARY */; f++)
     {
       g_hash_table_insert (col_of, (gpointer) fl_field_name ((FlField) f),
                            GINT_TO_POINTER (f));
