@@ -32,12 +32,19 @@
  */
 #include "fl-exec.h"
 #include "fl-csv.h"
-#include "fl-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+
+/* TRUE when set-uid or set-gid: environment overrides are then ignored
+ * (the core's loader applies the same rule to FLOWREAD_PLUGIN_PATH). */
+static gboolean
+fl_exec_is_privileged (void)
+{
+  return getuid () != geteuid () || getgid () != getegid ();
+}
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,7 +313,7 @@ fail:
 static int
 idle_timeout_ms (void)
 {
-  const char *value = _fl_is_privileged () ? NULL : g_getenv ("FLOWREAD_EXEC_TIMEOUT");
+  const char *value = fl_exec_is_privileged () ? NULL : g_getenv ("FLOWREAD_EXEC_TIMEOUT");
   char *end = NULL;
   double s;
 
