@@ -16,6 +16,11 @@ typedef struct {
   FlPluginInfo  info;
 } FlRegReader;
 
+/* What open() and wrap() get as their FlOptions. */
+struct _FlOptions {
+  guint flags; /* FlOpenFlags */
+};
+
 guint              _fl_registry_get_n_readers (FlRegistry *registry);
 const FlRegReader *_fl_registry_get_reader (FlRegistry *registry, guint i);
 

@@ -75,6 +75,7 @@ struct _FlReader {
   char              *chain;
   FlStatus           state;    /* OK until END or ERROR sticks */
   guint64            flows;
+  FlOptions          options;  /* what open() and wrap() see */
   FlFlow             scratch;  /* for callers with an older, smaller FlFlow */
 };
 
@@ -82,6 +83,7 @@ typedef struct {
   const FlRegReader *reader;
   int                score;
   char              *reason;
+  gboolean           outranked; /* an exec reader whose native twin scored */
 } Candidate;
 
 static void
@@ -103,8 +105,55 @@ clamp_score (const FlRegReader *rr, int score)
   return score;
 }
 
+guint
+fl_options_get_flags (const FlOptions *options)
+{
+  return options != NULL ? options->flags : 0;
+}
+
+static gboolean
+is_exec (const FlRegReader *rr)
+{
+  return (rr->klass.flags & FL_READER_EXEC) != 0;
+}
+
+/* design.md section 5: a native reader that scores above 0 always beats
+ * the exec reader of its family, whatever the exec reader scored (the
+ * tool's probe is cruder, and the tool's output is not the truth: a
+ * truncated flowd log through flowd-reader exits 0). Priority alone cannot
+ * say this: score ranks before priority. */
+static void
+outrank_exec_twins (GArray *c)
+{
+  for (guint i = 0; i < c->len; i++)
+    {
+      Candidate *x = &g_array_index (c, Candidate, i);
+
+      if (x->score == 0 || !is_exec (x->reader)
+          || x->reader->klass.family == NULL)
+        continue;
+      for (guint j = 0; j < c->len; j++)
+        {
+          const Candidate *n = &g_array_index (c, Candidate, j);
+
+          if (n->score > 0 && !is_exec (n->reader)
+              && n->reader->klass.family != NULL
+              && strcmp (n->reader->klass.family,
+                         x->reader->klass.family) == 0)
+            {
+              x->outranked = TRUE;
+              if (x->reason == NULL)
+                x->reason = g_strdup_printf ("the native %s reader wins",
+                                             n->reader->klass.name);
+              break;
+            }
+        }
+    }
+}
+
 static GArray *
-probe_all (FlRegistry *reg, FlStream *stream, guint depth, FlReaderKind kind)
+probe_all (FlRegistry *reg, FlStream *stream, guint depth, FlReaderKind kind,
+           guint flags)
 {
   GArray *c = g_array_new (FALSE, TRUE, sizeof (Candidate));
   guint n = _fl_registry_get_n_readers (reg);
@@ -119,14 +168,27 @@ probe_all (FlRegistry *reg, FlStream *stream, guint depth, FlReaderKind kind)
       if (rr->klass.kind != kind)
         continue;
       cand.reader = rr;
-      cand.score = clamp_score (rr, rr->klass.probe (&probe));
-      cand.reason = probe.reason;
+      cand.outranked = FALSE;
+      if ((flags & FL_OPEN_NO_EXEC) && is_exec (rr))
+        {
+          /* not even probed: the probe may look for the program */
+          cand.score = 0;
+          cand.reason = g_strdup ("exec readers are switched off "
+                                  "(FL_OPEN_NO_EXEC)");
+        }
+      else
+        {
+          cand.score = clamp_score (rr, rr->klass.probe (&probe));
+          cand.reason = probe.reason;
+        }
       g_array_append_val (c, cand);
     }
+  outrank_exec_twins (c);
   return c;
 }
 
-/* Magic class first, then score, then priority, then name. */
+/* An outranked exec twin last; then magic class first, then score, then
+ * priority, then name. */
 static int
 compare_candidates (gconstpointer pa, gconstpointer pb)
 {
@@ -134,6 +196,8 @@ compare_candidates (gconstpointer pa, gconstpointer pb)
   gboolean am = a->score > 0 && a->reader->klass.probe_class == FL_PROBE_MAGIC;
   gboolean bm = b->score > 0 && b->reader->klass.probe_class == FL_PROBE_MAGIC;
 
+  if (a->outranked != b->outranked)
+    return a->outranked ? 1 : -1;
   if (am != bm)
     return am ? -1 : 1;
   if (a->score != b->score)
@@ -202,13 +266,14 @@ static gboolean
 probe_chain (FlReader *r, const char *forced, FlProbeFunc func,
              gpointer user_data, GError **error)
 {
+  FlOptions *opts = &r->options;
+
   for (guint depth = 0;; depth++)
     {
       g_autoptr (GArray) c = probe_all (r->registry, top_stream (r), depth,
-                                        FL_READER_WRAPPER);
+                                        FL_READER_WRAPPER, opts->flags);
       const Candidate *best;
       FlStream *inner;
-      g_autofree char *name = NULL;
       GError *local = NULL;
 
       g_array_sort (c, compare_candidates);
@@ -229,7 +294,7 @@ probe_chain (FlReader *r, const char *forced, FlProbeFunc func,
           return FALSE;
         }
       report (func, user_data, depth, c, 0);
-      inner = best->reader->klass.wrap (top_stream (r), NULL, &local);
+      inner = best->reader->klass.wrap (top_stream (r), opts, &local);
       if (inner == NULL)
         {
           if (local == NULL)
@@ -256,6 +321,15 @@ probe_chain (FlReader *r, const char *forced, FlProbeFunc func,
           if (rr->klass.kind == FL_READER_FORMAT
               && strcmp (rr->klass.name, forced) == 0)
             {
+              if ((opts->flags & FL_OPEN_NO_EXEC) && is_exec (rr))
+                {
+                  g_set_error (error, FL_ERROR, FL_ERROR_PLUGIN,
+                               "format %s runs an external program and exec "
+                               "readers are switched off (FL_OPEN_NO_EXEC)",
+                               forced);
+                  prefix_error (r, error, NULL);
+                  return FALSE;
+                }
               r->format = rr;
               return TRUE;
             }
@@ -269,7 +343,7 @@ probe_chain (FlReader *r, const char *forced, FlProbeFunc func,
   {
     guint depth = r->wrappers->len;
     g_autoptr (GArray) c = probe_all (r->registry, top_stream (r), depth,
-                                      FL_READER_FORMAT);
+                                      FL_READER_FORMAT, opts->flags);
     const Candidate *best, *second;
 
     g_array_sort (c, compare_candidates);
@@ -288,7 +362,7 @@ probe_chain (FlReader *r, const char *forced, FlProbeFunc func,
         return FALSE;
       }
     if (best->reader->klass.probe_class == FL_PROBE_HEURISTIC
-        && second != NULL && second->score > 0
+        && second != NULL && second->score > 0 && !second->outranked
         && second->reader->klass.probe_class == FL_PROBE_HEURISTIC
         && best->score < FL_PROBE_LIKELY
         && best->score - second->score <= FL_AMBIGUITY_MARGIN
@@ -306,6 +380,21 @@ probe_chain (FlReader *r, const char *forced, FlProbeFunc func,
     r->format = best->reader;
   }
   return TRUE;
+}
+
+/* The host's flags, from an FlOpenOptions of any size (a 1.0 host's has
+ * none). FL_REGISTRY_NO_EXEC needs nothing here: such a registry holds no
+ * exec reader. */
+static guint
+open_flags (const FlOpenOptions *options)
+{
+  guint flags = 0;
+
+  if (options != NULL
+      && options->struct_size >= G_STRUCT_OFFSET (FlOpenOptions, flags)
+                                 + sizeof options->flags)
+    flags = options->flags;
+  return flags;
 }
 
 static FlReader *
@@ -355,13 +444,14 @@ fl_reader_new (FlRegistry *registry, FlStream *stream,
     forced = options->format;
 
   r = reader_alloc (registry, stream);
+  r->options.flags = open_flags (options);
   if (!probe_chain (r, forced, NULL, NULL, error))
     {
       fl_reader_close (r);
       return NULL;
     }
   r->chain = make_chain (r, r->format->klass.name);
-  r->handle = r->format->klass.open (top_stream (r), NULL, &local);
+  r->handle = r->format->klass.open (top_stream (r), &r->options, &local);
   if (r->handle == NULL)
     {
       if (local == NULL)

@@ -29,6 +29,7 @@
 struct _FlRegistry {
   gint       ref_count;
   gboolean   loaded;
+  guint      flags;      /* FlRegistryFlags */
   GPtrArray *dirs;       /* char*, API folders in order */
   GPtrArray *modules;    /* GModule* kept open */
   GPtrArray *readers;    /* FlRegReader*, loaded readers */
@@ -91,6 +92,14 @@ fl_registry_add_dir (FlRegistry *r, const char *dir)
   g_return_if_fail (r != NULL && dir != NULL);
   g_return_if_fail (!r->loaded);
   g_ptr_array_add (r->dirs, g_strdup (dir));
+}
+
+void
+fl_registry_set_flags (FlRegistry *r, guint flags)
+{
+  g_return_if_fail (r != NULL);
+  g_return_if_fail (!r->loaded);
+  r->flags = flags;
 }
 
 static const char *
@@ -170,6 +179,10 @@ check_reader (FlRegistry *r, const FlReaderClass *k, gsize i)
                             ": invalid name (want [a-z0-9_-]{1,64})", i);
   if (k->description != NULL && !printable (k->description, 256))
     return g_strdup_printf ("reader %s: invalid description", k->name);
+  if (k->struct_size >= G_STRUCT_OFFSET (FlReaderClass, family)
+                        + sizeof k->family
+      && k->family != NULL && !valid_name (k->family))
+    return g_strdup_printf ("reader %s: invalid family name", k->name);
   if (k->probe_class != FL_PROBE_MAGIC && k->probe_class != FL_PROBE_HEURISTIC)
     return g_strdup_printf ("reader %s: invalid probe class %d", k->name,
                             (int) k->probe_class);
@@ -299,14 +312,27 @@ load_file (FlRegistry *r, const char *path, const char *base)
     {
       const FlReaderClass *k = d->readers[i];
       FlRegReader *rr = g_new0 (FlRegReader, 1);
-      FlPluginInfo *e = g_new0 (FlPluginInfo, 1);
+      FlPluginInfo *e;
 
       /* Zero-extend: a plugin built against an older minor has a shorter
        * class; the members it does not know stay NULL. */
       memcpy (&rr->klass, k, MIN (k->struct_size, sizeof rr->klass));
+      if ((r->flags & FL_REGISTRY_NO_EXEC)
+          && (rr->klass.flags & FL_READER_EXEC))
+        {
+          g_free (rr);
+          add_refused (r, path, d->name, NULL);
+          e = r->entries->pdata[r->entries->len - 1];
+          e->name = intern (r, k->name);
+          e->reason = "runs an external program: exec readers are "
+                      "switched off (FL_REGISTRY_NO_EXEC)";
+          continue;
+        }
+      e = g_new0 (FlPluginInfo, 1);
       rr->klass.struct_size = sizeof rr->klass;
       rr->klass.name = intern (r, k->name);
       rr->klass.description = intern (r, k->description);
+      rr->klass.family = intern (r, rr->klass.family);
 
       e->name = rr->klass.name;
       e->plugin = intern (r, d->name);

@@ -160,9 +160,20 @@ gboolean fl_time_from_civil (gint64 year, guint month, guint day, guint hour,
 
 /* ------------------------------------------------------------------ readers */
 
-/* Reserved for per-open options from the host; the core passes NULL in ABI
- * 1.0, plugins must accept NULL. */
+/* The host's options for one open, as open() and wrap() see them. Opaque:
+ * read it with the accessors below, which accept NULL (a 1.0 core passed
+ * NULL; plugins must still accept NULL). The core already applies what the
+ * host asked for (exec readers are never opened under FL_OPEN_NO_EXEC, the
+ * filter and time window are applied to the flows), so a plugin needs them
+ * only to save work. Plan: accessors for the time window and the filter's
+ * field set follow when a plugin can use them to skip data unread; the
+ * struct behind FlOptions is the core's and may grow freely. Valid only
+ * during the open() or wrap() call. */
 typedef struct _FlOptions FlOptions;
+
+/* The host's FlOpenFlags (FL_OPEN_NO_EXEC, FL_OPEN_HAS_SINCE ...); 0 for
+ * NULL. */
+guint fl_options_get_flags (const FlOptions *options);
 
 typedef struct {
   gsize        struct_size;   /* sizeof (FlReaderClass) */
@@ -196,7 +207,23 @@ typedef struct {
    * not say. Called after open(), before the first next(); the core skips
    * the file unread when the span lies outside the host's time window. */
   gboolean  (*time_range) (gpointer handle, gint64 *first, gint64 *last);
+
+  /* ABI 1.1, optional. family: the format this reader reads, shared by a
+   * native reader and its exec twin ("flowtools" for flowtools and
+   * flowtools-exec). flags: FlReaderFlags. A reader with FL_READER_EXEC
+   * loses to every reader of its family without that flag that scores
+   * above 0, whatever the scores (design.md section 5: the native reader
+   * always wins over its exec twin), and is never chosen when the host
+   * opens with FL_OPEN_NO_EXEC or loads with FL_REGISTRY_NO_EXEC. NULL / 0
+   * (a 1.0 plugin): no family, no flags. */
+  const char  *family;
+  guint        flags;
 } FlReaderClass;
+
+/* FlReaderClass.flags */
+typedef enum {
+  FL_READER_EXEC = 1 << 0, /* open() runs an external program */
+} FlReaderFlags;
 
 typedef struct {
   gsize        struct_size;   /* sizeof (FlPluginDescriptor) */

@@ -326,6 +326,15 @@ void fl_registry_add_dir (FlRegistry *registry, const char *dir);
  * flowread-plugin.h, reader names already taken. Refusals are not fatal:
  * returns FALSE only if nothing at all could be loaded. Call once. */
 gboolean fl_registry_load (FlRegistry *registry, GError **error);
+/* Registry switches, set before fl_registry_load(). */
+typedef enum {
+  /* Load no exec reader (FL_READER_EXEC: a reader that runs an external
+   * program, flowtools-exec, flowd-exec, nfdump-exec): they are listed as
+   * refused with the reason, and no FlReader of this registry ever starts
+   * a program. The per-open switch is FL_OPEN_NO_EXEC. */
+  FL_REGISTRY_NO_EXEC = 1 << 0,
+} FlRegistryFlags;
+void fl_registry_set_flags (FlRegistry *registry, guint flags);
 /* fl_registry_new() + fl_registry_load(). */
 FlRegistry *fl_registry_new_default (GError **error);
 
@@ -378,7 +387,9 @@ typedef struct _FlFilter FlFilter;
 
 /* FlOpenOptions.flags */
 typedef enum {
-  FL_OPEN_NO_EXEC    = 1 << 0, /* never pick an exec plugin (runs no program) */
+  FL_OPEN_NO_EXEC    = 1 << 0, /* never pick an exec reader (runs no program):
+                                  probing skips them (score 0, --probe says
+                                  why), forcing one is FL_ERROR_PLUGIN */
   FL_OPEN_HAS_SINCE  = 1 << 1, /* `since` is set */
   FL_OPEN_HAS_UNTIL  = 1 << 2, /* `until` is set */
 } FlOpenFlags;

@@ -17,7 +17,8 @@
 
 static const FlExecProgram flowd_reader = {
   "flowd-reader", "FLOWREAD_FLOWD_READER", "flowd",
-  "Debian package flowd, BSD port net/flowd",
+  "not packaged in Debian 12: build https://github.com/djmdjm/flowd, "
+  "or OpenBSD port net/flowd, FreeBSD port net-mgmt/flowd",
 };
 
 #define FLOWD_V2_MAGIC 0x012CF047u
@@ -130,6 +131,8 @@ static const FlReaderClass flowd_exec_class = {
   .next = fl_exec_csv_next,
   .close = fl_exec_csv_close,
   .info = fl_exec_csv_info,
+  .family = "flowd",
+  .flags = FL_READER_EXEC,
 };
 
 FL_PLUGIN_DEFINE ("flowd-exec", "1.0", &flowd_exec_class);

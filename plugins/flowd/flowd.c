@@ -610,6 +610,17 @@ decode_fields (FlFlow *flow, guint32 f, const guint8 *q, gboolean v2)
 
 /* ------------------------------------------------------------------- probe */
 
+/* Text: printable ASCII and line breaks. */
+static gboolean
+printable_ascii (const guint8 *p, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r')
+        || p[i] > 0x7e)
+      return FALSE;
+  return TRUE;
+}
+
 /* Walks the records in the probe window; see the file comment. */
 static int
 flowd_probe (FlProbe *probe)
@@ -618,7 +629,7 @@ flowd_probe (FlProbe *probe)
   const guint8 *p = fl_probe_peek (probe, FL_PROBE_PEEK_MAX, &avail);
   gboolean at_eof = avail < FL_PROBE_PEEK_MAX;
   guint n_crc = 0, n_plain = 0, n_empty = 0;
-  gboolean bad = FALSE, exact_end = FALSE;
+  gboolean bad = FALSE, exact_end = FALSE, cut_first = FALSE;
   int score;
 
   crc_init ();
@@ -661,6 +672,11 @@ flowd_probe (FlProbe *probe)
         }
       if (st == REC_CORRUPT || st == REC_VERSION)
         bad = TRUE;
+      /* The input ends inside its first record, whose header passed the
+       * checks and is binary (a text line can pass them too): a truncated
+       * log, which only we report as one. */
+      cut_first = st == REC_TRUNCATED && off == 0 && avail >= 8
+                  && !printable_ascii (p, 8);
       break;
     }
   exact_end = at_eof && off == avail;
@@ -672,6 +688,11 @@ flowd_probe (FlProbe *probe)
             n_plain == 2 ? 50 : 35;
   else if (n_empty > 0)
     score = n_empty >= 8 ? 30 : 15 + (int) n_empty;
+  else if (cut_first)
+    {
+      fl_probe_set_reason (probe, "one flowd record header, cut short");
+      return 20;
+    }
   else
     {
       fl_probe_set_reason (probe, bad ? "first bytes are not a flowd record"
@@ -1034,6 +1055,7 @@ static const FlReaderClass flowd_reader_class = {
   .next = flowd_next,
   .close = flowd_close,
   .info = flowd_info,
+  .family = "flowd",
 };
 
 FL_PLUGIN_DEFINE ("flowd", "1.0", &flowd_reader_class);

@@ -17,7 +17,8 @@
 
 static const FlExecProgram flow_export = {
   "flow-export", "FLOWREAD_FLOW_EXPORT", "flow-tools",
-  "Debian package flow-tools, BSD port net-mgmt/flow-tools",
+  "not packaged in Debian 12: build https://github.com/5u623l20/flow-tools, "
+  "or FreeBSD port net-mgmt/flow-tools",
 };
 
 static int
@@ -64,6 +65,8 @@ static const FlReaderClass flowtools_exec_class = {
   .next = fl_exec_csv_next,
   .close = fl_exec_csv_close,
   .info = fl_exec_csv_info,
+  .family = "flowtools",
+  .flags = FL_READER_EXEC,
 };
 
 FL_PLUGIN_DEFINE ("flowtools-exec", "1.0", &flowtools_exec_class);

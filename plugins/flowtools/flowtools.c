@@ -1384,6 +1384,7 @@ static const FlReaderClass ft_reader_class = {
   .next = ft_next,
   .close = ft_close,
   .info = ft_info,
+  .family = "flowtools",
 };
 
 FL_PLUGIN_DEFINE ("flowtools", "1.0", &ft_reader_class);

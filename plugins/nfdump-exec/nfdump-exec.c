@@ -36,7 +36,8 @@
 
 static const FlExecProgram nfdump = {
   "nfdump", "FLOWREAD_NFDUMP", "nfdump",
-  "Debian package nfdump, BSD port net-mgmt/nfdump",
+  "Debian package nfdump (apt-get install nfdump), FreeBSD port net-mgmt/nfdump, "
+  "https://github.com/phaag/nfdump",
 };
 #define NFDUMP_MAGIC_LE0 0x0C
 #define NFDUMP_MAGIC_LE1 0xA5
@@ -648,6 +649,8 @@ static const FlReaderClass nfdump_exec_class = {
   .next = nfdump_exec_next,
   .close = nfdump_exec_close,
   .info = nfdump_exec_info,
+  .family = "nfcapd", /* the native nfcapd reader outranks this one */
+  .flags = FL_READER_EXEC,
 };
 
 FL_PLUGIN_DEFINE ("nfdump-exec", "1.0", &nfdump_exec_class);
