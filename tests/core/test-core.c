@@ -609,6 +609,219 @@ test_reader_info_and_smaller_flow (void)
   remove_dir (dir);
 }
 
+/* ------------------------------------------------ exec twins and no-exec */
+
+static void
+test_probe_exec_twins (void)
+{
+  const char *names[] = { "fake-good", NULL };
+  g_autofree char *dir = make_plugin_dir (names);
+  g_autoptr (FlRegistry) reg = fake_registry (dir);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) log = g_string_new (NULL);
+  FlOpenOptions opts = { sizeof opts, NULL, FL_OPEN_NO_EXEC };
+  FlStatus st;
+  GString *s;
+
+  /* the exec twin scores 90 with a higher priority: the native reader,
+   * at 30, still wins; at 0 the exec twin may have it */
+  g_assert_true (fl_probe_stream (reg, fl_stream_new_memory ("T:30:90", 7, "m"),
+                                  probe_cb, log, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (log->str, "0:fake-twin-native:30*;"));
+  g_assert_nonnull (strstr (log->str, "0:fake-twin-exec:90;"));
+  g_string_truncate (log, 0);
+  g_assert_true (fl_probe_stream (reg, fl_stream_new_memory ("T:1:99", 6, "m"),
+                                  probe_cb, log, &error));
+  g_assert_nonnull (strstr (log->str, "0:fake-twin-native:1*;"));
+  g_string_truncate (log, 0);
+  g_assert_true (fl_probe_stream (reg, fl_stream_new_memory ("T:0:90", 6, "m"),
+                                  probe_cb, log, &error));
+  g_assert_nonnull (strstr (log->str, "0:fake-twin-exec:90*;"));
+
+  /* FL_OPEN_NO_EXEC: the exec reader is not a candidate, nor forceable */
+  s = read_all (reg, "T:0:90", NULL, &st, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (st, ==, FL_STATUS_END);
+  g_string_free (s, TRUE);
+  {
+    g_autoptr (FlReader) r = fl_reader_open_memory (reg, "T:0:90", 6, "m",
+                                                    &opts, &error);
+    g_assert_null (r);
+    g_assert_error (error, FL_ERROR, FL_ERROR_UNKNOWN_FORMAT);
+    g_clear_error (&error);
+  }
+  {
+    g_autoptr (FlReader) r = NULL;
+    opts.format = "fake-twin-exec";
+    r = fl_reader_open_memory (reg, "T:0:90", 6, "m", &opts, &error);
+    g_assert_null (r);
+    g_assert_error (error, FL_ERROR, FL_ERROR_PLUGIN);
+    g_assert_nonnull (strstr (error->message, "FL_OPEN_NO_EXEC"));
+    g_clear_error (&error);
+    /* the native one still opens under the flag */
+    opts.format = NULL;
+    r = fl_reader_open_memory (reg, "T:30:90", 7, "m", &opts, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (fl_reader_get_format (r), ==, "fake-twin-native");
+  }
+
+  /* FL_REGISTRY_NO_EXEC: not loaded at all, listed with the reason */
+  {
+    g_autoptr (FlRegistry) noexec = fl_registry_new ();
+    const FlPluginInfo *e;
+
+    fl_registry_set_flags (noexec, FL_REGISTRY_NO_EXEC);
+    fl_registry_add_dir (noexec, dir);
+    g_assert_true (fl_registry_load (noexec, &error));
+    g_assert_null (find_entry (noexec, "fake-twin-exec", TRUE));
+    e = find_entry (noexec, "fake-twin-exec", FALSE);
+    g_assert_nonnull (e);
+    g_assert_nonnull (strstr (e->reason, "FL_REGISTRY_NO_EXEC"));
+    g_assert_nonnull (find_entry (noexec, "fake-twin-native", TRUE));
+    g_assert_nonnull (find_entry (noexec, "fake-magic", TRUE));
+    opts.flags = 0;
+    opts.format = "fake-twin-exec";
+    g_assert_null (fl_reader_open_memory (noexec, "T:0:90", 6, "m", &opts,
+                                          &error));
+    g_assert_error (error, FL_ERROR, FL_ERROR_PLUGIN);
+    g_clear_error (&error);
+    opts.format = NULL;
+    g_assert_null (fl_reader_open_memory (noexec, "T:0:90", 6, "m", &opts,
+                                          &error));
+    g_assert_error (error, FL_ERROR, FL_ERROR_UNKNOWN_FORMAT);
+  }
+  remove_dir (dir);
+}
+
+/* What open() sees as FlOptions: the host's flags. */
+static void
+test_options_flags (void)
+{
+  const char *names[] = { "fake-good", NULL };
+  g_autofree char *dir = make_plugin_dir (names);
+  g_autoptr (FlRegistry) reg = fake_registry (dir);
+  g_autoptr (GError) error = NULL;
+  guint flags[] = { 0, FL_OPEN_NO_EXEC };
+
+  g_assert_cmpuint (fl_options_get_flags (NULL), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (flags); i++)
+    {
+      FlOpenOptions opts = { sizeof opts, NULL, flags[i] };
+      g_autoptr (FlReader) r = fl_reader_open_memory (reg, "FAKEOPTSz", 9,
+                                                      "m", &opts, &error);
+      FlFlow flow;
+
+      g_assert_no_error (error);
+      fl_flow_init (&flow);
+      g_assert_cmpint (fl_reader_next (r, &flow, &error), ==, FL_STATUS_OK);
+      g_assert_true (fl_flow_has (&flow, FL_FIELD_INPUT));
+      g_assert_cmpuint (flow.input, ==, flags[i]);
+    }
+  remove_dir (dir);
+}
+
+/* ------------------------------------------------------------- ABI 1.0 */
+
+/* A plugin built against ABI 1.0 (fake-v10: 1.0-sized FlReaderClass,
+ * abi_minor 0, fills the 1.0 prefix of FlFlow) loads and reads. */
+static void
+test_abi10_plugin (void)
+{
+  const char *names[] = { "fake-v10", NULL };
+  g_autofree char *dir = make_plugin_dir (names);
+  g_autoptr (FlRegistry) reg = fake_registry (dir);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FlReader) r = NULL;
+  const FlPluginInfo *e = find_entry (reg, "fake10-magic", TRUE);
+  FlFlow flow;
+  const char *want = "ab";
+
+  g_assert_nonnull (e);
+  g_assert_cmpstr (e->plugin, ==, "fake10");
+  r = fl_reader_open_memory (reg, "FAKE10ab", 8, "m", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (fl_reader_get_format (r), ==, "fake10-magic");
+  fl_flow_init (&flow);
+  for (guint i = 0; want[i] != '\0'; i++)
+    {
+      /* stale 1.1 values from a previous flow must not show as present */
+      flow.present_hi = ~G_GUINT64_CONSTANT (0);
+      memset (&flow.out_packets, 0x77, sizeof flow - G_STRUCT_OFFSET (FlFlow, out_packets));
+      g_assert_cmpint (fl_reader_next (r, &flow, &error), ==, FL_STATUS_OK);
+      g_assert_no_error (error);
+      g_assert_cmpuint (flow.struct_size, ==, sizeof (FlFlow));
+      g_assert_cmpuint (flow.prot, ==, (guint8) want[i]);
+      g_assert_cmpuint (flow.tag, ==, 1000u + (guint8) want[i]);
+      g_assert_cmpuint (flow.srcport, ==, 2000u + (guint8) want[i]);
+      g_assert_cmpuint (flow.present_hi, ==, 0);
+      g_assert_false (fl_flow_has (&flow, FL_FIELD_FLOW_ID));
+      g_assert_false (fl_flow_has (&flow, FL_FIELD_OUT_BYTES));
+      g_assert_true (fl_flow_has (&flow, FL_FIELD_TAG));
+    }
+  g_assert_cmpint (fl_reader_next (r, &flow, &error), ==, FL_STATUS_END);
+  remove_dir (dir);
+}
+
+/* A host built against ABI 1.0: its FlFlow ends at present_hi, its
+ * FlOpenOptions at flags. It gets the 1.0 prefix of what a 1.1 host gets,
+ * nothing is written past its flow, and nothing is read past its options. */
+static void
+test_abi10_host (void)
+{
+  const char *names[] = { "fake-good", NULL };
+  g_autofree char *dir = make_plugin_dir (names);
+  g_autoptr (FlRegistry) reg = fake_registry (dir);
+  g_autoptr (GError) error = NULL;
+  const gsize flow10 = G_STRUCT_OFFSET (FlFlow, present_hi);
+  const gsize opts10 = G_STRUCT_OFFSET (FlOpenOptions, flags);
+  struct { FlOpenOptions o; guint8 guard[16]; } opts;
+  struct { FlFlow flow; guint8 guard[16]; } small;
+  g_autoptr (FlReader) r = NULL;
+  g_autoptr (FlReader) full_r = NULL;
+  FlFlow full;
+  FlStatus st;
+
+  /* 1.0 options with 0xff where 1.1 has flags, filter, since, until: a core
+   * that read them would switch exec off, filter through a wild pointer or
+   * drop every flow */
+  memset (&opts, 0xff, sizeof opts);
+  opts.o.struct_size = opts10;
+  opts.o.format = "fake-opts";
+  r = fl_reader_open_memory (reg, "FAKEOPTSxyz", 11, "m", &opts.o, &error);
+  g_assert_no_error (error);
+  full_r = fl_reader_open_memory (reg, "FAKEOPTSxyz", 11, "m", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (fl_reader_get_format (r), ==, "fake-opts");
+
+  fl_flow_init (&full);
+  for (guint i = 0; i < 3; i++)
+    {
+      memset (&small, 0x5a, sizeof small);
+      small.flow.struct_size = flow10;
+      g_assert_cmpint (fl_reader_next (r, &small.flow, &error), ==,
+                       FL_STATUS_OK);
+      g_assert_no_error (error);
+      g_assert_cmpint (fl_reader_next (full_r, &full, &error), ==,
+                       FL_STATUS_OK);
+      g_assert_cmpuint (small.flow.struct_size, ==, flow10);
+      g_assert_cmpuint (small.flow.prot, ==, (guint8) "xyz"[i]);
+      /* the plugin saw no flags: the 1.0 options have none */
+      g_assert_cmpuint (small.flow.input, ==, 0);
+      /* the same prefix as the full-size read */
+      g_assert_true (memcmp ((guint8 *) &small.flow + sizeof (gsize),
+                             (guint8 *) &full + sizeof (gsize),
+                             flow10 - sizeof (gsize)) == 0);
+      /* nothing written past it */
+      for (gsize b = flow10; b < sizeof small; b++)
+        g_assert_cmpuint (((guint8 *) &small)[b], ==, 0x5a);
+    }
+  st = fl_reader_next (r, &small.flow, &error);
+  g_assert_cmpint (st, ==, FL_STATUS_END);
+  g_assert_no_error (error);
+  remove_dir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -629,5 +842,9 @@ main (int argc, char **argv)
   g_test_add_func ("/core/probe/loop", test_probe_loop);
   g_test_add_func ("/core/probe/priority", test_probe_priority);
   g_test_add_func ("/core/reader/info-smaller-flow", test_reader_info_and_smaller_flow);
+  g_test_add_func ("/core/probe/exec-twins", test_probe_exec_twins);
+  g_test_add_func ("/core/options/flags", test_options_flags);
+  g_test_add_func ("/core/abi10/plugin", test_abi10_plugin);
+  g_test_add_func ("/core/abi10/host", test_abi10_host);
   return g_test_run ();
 }
