@@ -8,16 +8,30 @@
  * relative folders are refused. The first file of a given name wins; later
  * ones are listed as shadowed.
  *
- * A plugin file or folder that is group- or world-writable is refused
- * (anyone who can write it could run code in every flowread process). The
- * descriptor is checked completely before any reader function is called;
- * a refused plugin is unloaded and listed with the reason.
+ * Before a file is opened with dlopen() (check_trusted()): its real
+ * location (symlinks resolved) must be a regular file owned by root or the
+ * running (effective) user and not group- or world-writable; so must the
+ * folder that holds it and the plugin folder; and every folder above them
+ * up to / must be owned by root or the running user and not writable by
+ * others, unless it is sticky (/tmp: others cannot rename or replace what
+ * is ours in it). Anyone else who could write any of these could run code
+ * in every flowread process, as the dynamic loader's rules for privileged
+ * programs also say. dlopen() gets the resolved path, so a symlink swapped
+ * after the check does not count.
+ *
+ * dlopen() runs the plugin's ELF constructors, and the entry function runs
+ * next: code of a plugin that is then refused for its descriptor has run.
+ * The descriptor is checked completely before any reader function is
+ * called; a refused plugin is unloaded and listed with the reason.
  */
 #include "fl-private.h"
 
+#include <errno.h>
 #include <gmodule.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef FL_PLUGINSDIR
 #define FL_PLUGINSDIR "/usr/local/lib/flowread-1/plugins"
@@ -249,19 +263,76 @@ check_descriptor (FlRegistry *r, const FlPluginDescriptor *d)
   return NULL;
 }
 
-/* group- or world-writable, or not ours nor root's. */
+/* Owned by neither root nor us, or writable by others (a sticky folder
+ * above the plugin folder is fine when sticky_ok). */
 static char *
-check_mode (const char *path, const struct stat *st)
+check_owner_mode (const char *path, const struct stat *st, gboolean sticky_ok)
 {
-  if (st->st_mode & (S_IWGRP | S_IWOTH))
+  if (st->st_uid != 0 && st->st_uid != geteuid ())
+    return g_strdup_printf ("%s is owned by uid %u, neither root nor the "
+                            "running user", path, (guint) st->st_uid);
+  if ((st->st_mode & (S_IWGRP | S_IWOTH))
+      && !(sticky_ok && S_ISDIR (st->st_mode) && (st->st_mode & S_ISVTX)))
     return g_strdup_printf ("%s is group- or world-writable", path);
   return NULL;
+}
+
+/* The checks of the file comment for path (a plugin file or folder).
+ * Returns a reason, or NULL with *real_out the resolved path (g_free). */
+static char *
+check_trusted (const char *path, gboolean is_dir, char **real_out)
+{
+  g_autofree char *real = NULL;
+  g_autofree char *dir = NULL;
+  char *why = NULL;
+  struct stat st;
+  char *p;
+
+  {
+    char *r = realpath (path, NULL);
+    if (r == NULL)
+      return g_strdup_printf ("%s: %s", path, g_strerror (errno));
+    real = g_strdup (r);
+    free (r);
+  }
+  if (stat (real, &st) != 0)
+    return g_strdup_printf ("%s: %s", real, g_strerror (errno));
+  if (is_dir ? !S_ISDIR (st.st_mode) : !S_ISREG (st.st_mode))
+    return g_strdup (is_dir ? "not a folder" : "not a regular file");
+  why = check_owner_mode (real, &st, FALSE);
+  /* the folders above; the one holding a file may not be sticky */
+  dir = g_strdup (real);
+  for (gboolean first = !is_dir; why == NULL && (p = strrchr (dir, '/')) != NULL;
+       first = FALSE)
+    {
+      if (p == dir)
+        p[1] = '\0';  /* "/" itself */
+      else
+        *p = '\0';
+      if (stat (dir, &st) != 0)
+        why = g_strdup_printf ("%s: %s", dir, g_strerror (errno));
+      else
+        why = check_owner_mode (dir, &st, !first);
+      if (p == dir)
+        break;
+    }
+  if (why != NULL && strcmp (real, path) != 0)
+    {
+      char *longer = g_strdup_printf ("%s (%s resolves to %s)", why, path,
+                                      real);
+      g_free (why);
+      why = longer;
+    }
+  if (why == NULL)
+    *real_out = g_steal_pointer (&real);
+  return why;
 }
 
 static void
 load_file (FlRegistry *r, const char *path, const char *base)
 {
   g_autofree char *why = NULL;
+  g_autofree char *real = NULL;
   const FlPluginDescriptor *d;
   FlPluginEntryFunc entry = NULL;
   struct stat st;
@@ -280,13 +351,13 @@ load_file (FlRegistry *r, const char *path, const char *base)
       return;
     }
   g_hash_table_insert (r->seen_files, g_strdup (base), g_strdup (path));
-  if ((why = check_mode (path, &st)) != NULL)
+  if ((why = check_trusted (path, FALSE, &real)) != NULL)
     {
       add_refused (r, path, NULL, why);
       return;
     }
 
-  module = g_module_open (path, G_MODULE_BIND_LOCAL);
+  module = g_module_open (real, G_MODULE_BIND_LOCAL);
   if (module == NULL)
     {
       add_refused (r, path, NULL, g_module_error ());
@@ -361,6 +432,7 @@ load_dir (FlRegistry *r, const char *dir)
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GDir) gdir = NULL;
   g_autofree char *why = NULL;
+  g_autofree char *real = NULL;
   const char *name;
   struct stat st;
 
@@ -376,7 +448,7 @@ load_dir (FlRegistry *r, const char *dir)
     }
   if (stat (dir, &st) != 0)
     return; /* a folder that does not exist is simply empty */
-  if ((why = check_mode (dir, &st)) != NULL)
+  if ((why = check_trusted (dir, TRUE, &real)) != NULL)
     {
       add_refused (r, dir, NULL, why);
       return;

@@ -4,10 +4,20 @@
  *
  * A plugin is a shared object that exports exactly one symbol,
  * FL_PLUGIN_ENTRY_SYMBOL ("fl_plugin_get_descriptor"), a function returning
- * a const FlPluginDescriptor. The core calls nothing else before it has
- * checked that descriptor (ABI major equal, minor <= core minor, struct
- * sizes, names, vtables complete): a plugin with a bad descriptor is refused
- * with a reason and none of its other code runs.
+ * a const FlPluginDescriptor.
+ *
+ * What is checked when. Before the file is opened (dlopen), only where it
+ * lies: its real path (symlinks resolved) must be a regular file owned by
+ * root or the running user and writable by no one else, as must the folder
+ * that holds it, and every folder above must be owned by root or the
+ * running user and not writable by others unless sticky; a file refused
+ * there runs no code at all. Once the file passes, dlopen() runs its ELF
+ * constructors (and those of the libraries it pulls in) and the core calls
+ * the entry function: that code runs before the descriptor is checked
+ * (ABI major equal, minor <= core minor, struct sizes, names, vtables
+ * complete). A plugin with a bad descriptor is then refused with a reason
+ * and unloaded, and none of its reader functions is ever called. So only
+ * install plugins you trust, in folders only you or root can write.
  *
  * Structs only grow at the end; every struct starts with its size so the
  * core can tell which members a plugin built against an older minor knows.

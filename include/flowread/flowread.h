@@ -320,10 +320,13 @@ FlRegistry *fl_registry_new (void);
 void fl_registry_add_dir (FlRegistry *registry, const char *dir);
 /* Loads every plugin from the folders (API folders, FLOWREAD_PLUGIN_PATH
  * unless set-uid/set-gid, then $libdir/flowread-1/plugins). The first file
- * of a given name wins. Refused (and listed with the reason, never loaded):
- * relative folders, group- or world-writable files and folders, files
- * without the entry symbol, descriptors that fail the checks of
- * flowread-plugin.h, reader names already taken. Refusals are not fatal:
+ * of a given name wins. Refused (and listed with the reason): relative
+ * folders; files and folders (symlinks resolved) that someone other than
+ * root or the running user owns or may write, or that lie below a folder
+ * such a user owns or may write (sticky folders such as /tmp excepted);
+ * these are not opened. Then, once opened: files without the entry
+ * symbol, descriptors that fail the checks of flowread-plugin.h, reader
+ * names already taken. Refusals are not fatal:
  * returns FALSE only if nothing at all could be loaded. Call once. */
 gboolean fl_registry_load (FlRegistry *registry, GError **error);
 /* Registry switches, set before fl_registry_load(). */

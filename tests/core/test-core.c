@@ -7,6 +7,7 @@
 #include <flowread/flowread-plugin.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -425,6 +426,202 @@ test_loader_permissions_and_order (void)
   remove_dir (dir2);
 }
 
+/* ------------------------------------------------- who may write plugins */
+
+/* A folder of mode `mode` (chmod after creation: no umask). */
+static char *
+make_dir (const char *parent, const char *name, int mode)
+{
+  char *d = g_build_filename (parent, name, NULL);
+
+  g_assert_cmpint (g_mkdir (d, 0700), ==, 0);
+  g_assert_cmpint (chmod (d, mode), ==, 0);
+  return d;
+}
+
+/* Copies fake-good.so into dir. */
+static char *
+put_plugin (const char *dir, const char *name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *src = g_strdup_printf ("%s/%s.so", FAKE_DIR, name);
+  char *dst = g_strdup_printf ("%s/%s.so", dir, name);
+  g_autofree char *data = NULL;
+  gsize len;
+
+  g_file_get_contents (src, &data, &len, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (dst, data, (gssize) len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (chmod (dst, 0644), ==, 0);
+  return dst;
+}
+
+/* Loads dir; TRUE if fake-magic came from it; *reason the refusal that
+ * names `refused` (a path), if any. */
+static gboolean
+loads_from (const char *dir, const char *refused, char **reason)
+{
+  g_autoptr (FlRegistry) reg = fl_registry_new ();
+  const FlPluginInfo *e;
+
+  fl_registry_add_dir (reg, dir);
+  fl_registry_load (reg, NULL);
+  *reason = NULL;
+  for (guint i = 0; i < fl_registry_get_n_plugins (reg); i++)
+    {
+      e = fl_registry_get_plugin (reg, i);
+      if (!e->loaded && e->reason != NULL && strstr (e->reason, refused))
+        *reason = g_strdup (e->reason);
+    }
+  return find_entry (reg, "fake-magic", TRUE) != NULL;
+}
+
+static void
+rm_tree (const char *path)
+{
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", path);
+
+  g_assert_cmpint (system (cmd), ==, 0);
+}
+
+/* Symlinks and writable ancestors: no root needed. */
+static void
+test_loader_symlinks_and_ancestors (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *top = g_dir_make_tmp ("flowread-trust-XXXXXX", &error);
+  g_autofree char *open_dir = NULL, *safe = NULL, *links = NULL;
+  g_autofree char *ww = NULL, *ww_plugins = NULL;
+  g_autofree char *sticky = NULL, *sticky_plugins = NULL;
+  g_autofree char *target = NULL, *safe_target = NULL, *link = NULL;
+  g_autofree char *why = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (chmod (top, 0755), ==, 0);
+
+  /* a plugin file that is a symlink into a world-writable folder */
+  open_dir = make_dir (top, "open", 0777);
+  target = put_plugin (open_dir, "fake-good");
+  links = make_dir (top, "links", 0755);
+  link = g_build_filename (links, "fake-good.so", NULL);
+  g_assert_cmpint (symlink (target, link), ==, 0);
+  g_assert_false (loads_from (links, "writable", &why));
+  g_assert_nonnull (why);
+  g_assert_nonnull (strstr (why, open_dir));
+  g_assert_nonnull (strstr (why, "resolves to"));
+  g_clear_pointer (&why, g_free);
+  /* the same link to a safe folder is fine */
+  safe = make_dir (top, "safe", 0755);
+  safe_target = put_plugin (safe, "fake-good");
+  g_assert_cmpint (g_remove (link), ==, 0);
+  g_assert_cmpint (symlink (safe_target, link), ==, 0);
+  g_assert_true (loads_from (links, "writable", &why));
+  g_assert_null (why);
+
+  /* a folder inside a world-writable (not sticky) parent */
+  ww = make_dir (top, "ww", 0777);
+  ww_plugins = make_dir (ww, "plugins", 0755);
+  g_free (put_plugin (ww_plugins, "fake-good"));
+  g_assert_false (loads_from (ww_plugins, "writable", &why));
+  g_assert_nonnull (strstr (why, ww));
+  g_clear_pointer (&why, g_free);
+  /* a sticky world-writable parent (like /tmp) cannot have our folder
+   * swapped: fine */
+  sticky = make_dir (top, "sticky", 01777);
+  sticky_plugins = make_dir (sticky, "plugins", 0755);
+  g_free (put_plugin (sticky_plugins, "fake-good"));
+  g_assert_true (loads_from (sticky_plugins, "writable", &why));
+  g_assert_null (why);
+  /* but a plugin directly in a sticky world-writable folder is not: others
+   * may put files there */
+  {
+    g_autoptr (FlRegistry) reg = fl_registry_new ();
+    g_free (put_plugin (sticky, "fake-good"));
+    fl_registry_add_dir (reg, sticky);
+    fl_registry_load (reg, NULL);
+    g_assert_null (find_entry (reg, "fake-magic", TRUE));
+  }
+  rm_tree (top);
+}
+
+/* Files and folders owned by another user: needs root (chown). */
+static void
+test_loader_ownership (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *top = NULL, *plugins = NULL, *file = NULL;
+  g_autofree char *parent = NULL, *inner = NULL;
+  g_autofree char *why = NULL;
+  const uid_t nobody = 65534;
+
+  if (geteuid () != 0)
+    {
+      g_test_skip ("needs root: chown of a plugin to another user "
+                   "(run the core suite as root to assert it)");
+      return;
+    }
+  top = g_dir_make_tmp ("flowread-owner-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (chmod (top, 0755), ==, 0);
+  plugins = make_dir (top, "plugins", 0755);
+  file = put_plugin (plugins, "fake-good");
+  g_assert_true (loads_from (plugins, "owned", &why));
+
+  /* the plugin file */
+  g_assert_cmpint (chown (file, nobody, nobody), ==, 0);
+  g_assert_false (loads_from (plugins, "owned by uid 65534", &why));
+  g_assert_nonnull (strstr (why, file));
+  g_clear_pointer (&why, g_free);
+  g_assert_cmpint (chown (file, 0, 0), ==, 0);
+  g_assert_true (loads_from (plugins, "owned", &why));
+
+  /* the plugin folder */
+  g_assert_cmpint (chown (plugins, nobody, nobody), ==, 0);
+  g_assert_false (loads_from (plugins, "owned by uid 65534", &why));
+  g_clear_pointer (&why, g_free);
+  g_assert_cmpint (chown (plugins, 0, 0), ==, 0);
+
+  /* a folder above it */
+  parent = make_dir (top, "theirs", 0755);
+  inner = make_dir (parent, "plugins", 0755);
+  g_free (put_plugin (inner, "fake-good"));
+  g_assert_true (loads_from (inner, "owned", &why));
+  g_assert_cmpint (chown (parent, nobody, nobody), ==, 0);
+  g_assert_false (loads_from (inner, "owned by uid 65534", &why));
+  g_assert_nonnull (strstr (why, parent));
+  rm_tree (top);
+}
+
+/* A plugin refused by the path checks runs no code; one refused for its
+ * descriptor has had its ELF constructor run (dlopen runs it): what
+ * flowread-plugin.h now says. */
+static void
+test_loader_constructor (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *top = g_dir_make_tmp ("flowread-ctor-XXXXXX", &error);
+  g_autofree char *ww = NULL, *good = NULL;
+  g_autofree char *why = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (chmod (top, 0755), ==, 0);
+  g_unsetenv ("FLTEST_FAKE_CTOR_RAN");
+  ww = make_dir (top, "ww", 0777);
+  g_free (put_plugin (ww, "fake-ctor"));
+  g_assert_false (loads_from (ww, "writable", &why));
+  g_assert_nonnull (why);
+  g_assert_null (g_getenv ("FLTEST_FAKE_CTOR_RAN"));
+  g_clear_pointer (&why, g_free);
+
+  good = make_dir (top, "good", 0755);
+  g_free (put_plugin (good, "fake-ctor"));
+  g_assert_false (loads_from (good, "open/next/close", &why));
+  g_assert_nonnull (why);
+  g_assert_cmpstr (g_getenv ("FLTEST_FAKE_CTOR_RAN"), ==, "1");
+  rm_tree (top);
+}
+
 /* ------------------------------------------------------------- probing */
 
 static GString *
@@ -839,6 +1036,9 @@ main (int argc, char **argv)
   g_test_add_func ("/core/stream/pipe", test_stream_pipe);
   g_test_add_func ("/core/loader/refusals", test_loader_refusals);
   g_test_add_func ("/core/loader/permissions-order", test_loader_permissions_and_order);
+  g_test_add_func ("/core/loader/symlinks-ancestors", test_loader_symlinks_and_ancestors);
+  g_test_add_func ("/core/loader/ownership", test_loader_ownership);
+  g_test_add_func ("/core/loader/constructor", test_loader_constructor);
   g_test_add_func ("/core/probe/loop", test_probe_loop);
   g_test_add_func ("/core/probe/priority", test_probe_priority);
   g_test_add_func ("/core/reader/info-smaller-flow", test_reader_info_and_smaller_flow);
