@@ -259,6 +259,24 @@ test_stream_pipe (void)
 
 /* ------------------------------------------------------------- loader */
 
+/* Copies the fake plugin NAME.so into dir, mode 0644; its path. */
+static char *
+put_plugin (const char *dir, const char *name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *src = g_strdup_printf ("%s/%s.so", FAKE_DIR, name);
+  char *dst = g_strdup_printf ("%s/%s.so", dir, name);
+  g_autofree char *data = NULL;
+  gsize len;
+
+  g_file_get_contents (src, &data, &len, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (dst, data, (gssize) len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (chmod (dst, 0644), ==, 0);
+  return dst;
+}
+
 /* A private folder with copies of the named fake plugins, mode 0644. */
 static char *
 make_plugin_dir (const char *const *names)
@@ -269,18 +287,7 @@ make_plugin_dir (const char *const *names)
   g_assert_no_error (error);
   g_assert_cmpint (chmod (dir, 0755), ==, 0);
   for (guint i = 0; names[i] != NULL; i++)
-    {
-      g_autofree char *src = g_strdup_printf ("%s/%s.so", FAKE_DIR, names[i]);
-      g_autofree char *dst = g_strdup_printf ("%s/%s.so", dir, names[i]);
-      g_autofree char *data = NULL;
-      gsize len;
-
-      g_file_get_contents (src, &data, &len, &error);
-      g_assert_no_error (error);
-      g_file_set_contents (dst, data, (gssize) len, &error);
-      g_assert_no_error (error);
-      g_assert_cmpint (chmod (dst, 0644), ==, 0);
-    }
+    g_free (put_plugin (dir, names[i]));
   return dir;
 }
 
@@ -437,24 +444,6 @@ make_dir (const char *parent, const char *name, int mode)
   g_assert_cmpint (g_mkdir (d, 0700), ==, 0);
   g_assert_cmpint (chmod (d, mode), ==, 0);
   return d;
-}
-
-/* Copies fake-good.so into dir. */
-static char *
-put_plugin (const char *dir, const char *name)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *src = g_strdup_printf ("%s/%s.so", FAKE_DIR, name);
-  char *dst = g_strdup_printf ("%s/%s.so", dir, name);
-  g_autofree char *data = NULL;
-  gsize len;
-
-  g_file_get_contents (src, &data, &len, &error);
-  g_assert_no_error (error);
-  g_file_set_contents (dst, data, (gssize) len, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (chmod (dst, 0644), ==, 0);
-  return dst;
 }
 
 /* Loads dir; TRUE if fake-magic came from it; *reason the refusal that
