@@ -1011,6 +1011,80 @@ test_writer_parse (void)
   g_assert_false (fl_output_format_parse (NULL, &f));
 }
 
+/* No plugins found: --list-plugins fails and says how to run from the
+ * build tree. */
+static void
+test_cli_no_plugins (void)
+{
+  g_autofree char *saved = g_strdup (g_getenv ("FLOWREAD_PLUGIN_PATH"));
+  const char *args[] = { "--list-plugins", NULL };
+  g_autofree char *dflt = NULL;
+  FlTestRun run;
+
+  /* the compiled-in folder of this build must hold no plugins for the
+   * test to mean anything: say so if someone installed there */
+  dflt = g_build_filename (fl_registry_get_default_dir (), "fl-text.so", NULL);
+  g_assert_false (g_file_test (dflt, G_FILE_TEST_EXISTS));
+  g_unsetenv ("FLOWREAD_PLUGIN_PATH");
+  fl_test_run_cli (&run, NULL, args);
+  g_setenv ("FLOWREAD_PLUGIN_PATH", saved, TRUE);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "no plugin could be loaded"));
+  g_assert_nonnull (strstr (run.err, "meson devenv -C BUILDDIR"));
+  g_assert_nonnull (strstr (run.err, "--plugin-dir="));
+  fl_test_run_clear (&run);
+}
+
+/* An input that fails before its first flow prints no table header; a
+ * clean empty one still gets it. */
+static void
+test_cli_no_header_before_error (void)
+{
+  g_autoptr (GBytes) ft = fl_test_corpus_bytes ("flow-tools/big-v5.ft");
+  g_autoptr (GBytes) fd = fl_test_corpus_bytes ("flowd/flowd-v5.log");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("fltest-hdr-XXXXXX", &error);
+  g_autofree char *ft20 = g_build_filename (dir, "cut.ft", NULL);
+  g_autofree char *fd64 = g_build_filename (dir, "cut.flowd", NULL);
+  g_autofree char *empty = g_build_filename (dir, "empty", NULL);
+  const char *outputs[] = { "text", "csv", "flow-export" };
+
+  g_assert_no_error (error);
+  g_file_set_contents (ft20, g_bytes_get_data (ft, NULL), 20, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (fd64, g_bytes_get_data (fd, NULL), 64, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (empty, "", 0, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (outputs); i++)
+    {
+      const char *a1[] = { "-o", outputs[i], ft20, NULL };
+      const char *a2[] = { "-o", outputs[i], fd64, NULL };
+      const char *a3[] = { "-o", outputs[i], "-F", "flowd", empty, NULL };
+      FlTestRun run;
+
+      fl_test_run_cli (&run, NULL, a1);
+      g_assert_cmpint (run.status, ==, 1);
+      g_assert_cmpuint (run.out_len, ==, 0);
+      g_assert_nonnull (strstr (run.err, "flowtools: "));
+      fl_test_run_clear (&run);
+      fl_test_run_cli (&run, NULL, a2);
+      g_assert_cmpint (run.status, ==, 3);
+      g_assert_cmpuint (run.out_len, ==, 0);
+      g_assert_nonnull (strstr (run.err, "flowd: "));
+      fl_test_run_clear (&run);
+      fl_test_run_cli (&run, NULL, a3);
+      g_assert_cmpint (run.status, ==, 0);
+      g_assert_cmpuint (run.out_len, >, 0);
+      g_assert_cmpuint (fl_test_count_lines (run.out, run.out_len), ==, 1);
+      fl_test_run_clear (&run);
+    }
+  g_remove (ft20);
+  g_remove (fd64);
+  g_remove (empty);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1064,6 +1138,8 @@ main (int argc, char **argv)
   g_test_add_func ("/writer/addresses-random", test_writer_addresses_random);
   g_test_add_func ("/writer/numbers", test_writer_numbers);
   g_test_add_func ("/writer/parse", test_writer_parse);
+  g_test_add_func ("/cli/no-plugins", test_cli_no_plugins);
+  g_test_add_func ("/cli/no-header-before-error", test_cli_no_header_before_error);
 
   return g_test_run ();
 }

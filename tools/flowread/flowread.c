@@ -243,9 +243,17 @@ read_file (Cli *cli, const char *file, guint64 *n_flows)
     }
   else
     {
-      fl_writer_begin_input (cli->writer, reader);
+      /* The header comes with the first flow (or at a clean end): an
+       * input that fails before its first flow prints only the error. */
+      gboolean begun = FALSE;
+
       while ((status = fl_reader_next (reader, &flow, &error)) == FL_STATUS_OK)
         {
+          if (G_UNLIKELY (!begun))
+            {
+              fl_writer_begin_input (cli->writer, reader);
+              begun = TRUE;
+            }
           fl_writer_write (cli->writer, &flow);
           n++;
           /* ferror() is a flag test: cheap enough per flow, and it stops
@@ -253,6 +261,8 @@ read_file (Cli *cli, const char *file, guint64 *n_flows)
           if (G_UNLIKELY (FL_FERROR (stdout)) && !output_ok (cli))
             break;
         }
+      if (!begun && status == FL_STATUS_END)
+        fl_writer_begin_input (cli->writer, reader);
     }
   *n_flows += n;
 
@@ -328,7 +338,7 @@ main (int argc, char **argv)
   g_autofree char *format = NULL;
   g_auto (GStrv) plugin_dirs = NULL;
   g_auto (GStrv) files = NULL;
-  gboolean help = FALSE, version = FALSE;
+  gboolean help = FALSE, version = FALSE, no_plugins = FALSE;
   Cli cli = { 0 };
   GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_STRING, &output, NULL, NULL },
@@ -398,15 +408,20 @@ main (int argc, char **argv)
   if (!fl_registry_load (cli.registry, &error))
     {
       /* Not fatal: --list-plugins still shows what was refused, and each
-       * FILE then fails with its own message. */
+       * FILE then fails with its own message. An uninstalled build has no
+       * plugins in its default folder: say how to give it its own. */
       message ("warning: ", error->message);
+      message ("", "to run from a build tree: meson devenv -C BUILDDIR "
+               "flowread ARGS..., or --plugin-dir=BUILDDIR/plugins/NAME "
+               "for each plugin");
       g_clear_error (&error);
+      no_plugins = TRUE;
     }
 
   if (cli.list_plugins)
     {
       list_plugins (&cli);
-      status = output_ok (&cli) ? EXIT_OK : EXIT_ERROR;
+      status = output_ok (&cli) && !no_plugins ? EXIT_OK : EXIT_ERROR;
       fl_registry_unref (cli.registry);
       return status;
     }
