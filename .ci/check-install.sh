@@ -31,10 +31,16 @@
 #    which is searched before the compiled-in folder. This checks the
 #    artefacts of BUILD_DIR, but not the compiled-in default plugin folder.
 #
-# In both ways the installed programs run with LD_LIBRARY_PATH set to the
-# installed libdir: meson installs without an rpath, and a libdir outside
-# the linker's default path is not searched otherwise. We check that the
-# installed libflowread is the one that gets loaded.
+# Installed with a prefix, the programs must run as a user runs them: with
+# no LD_LIBRARY_PATH at all (the build gives them an rpath to the installed
+# libdir when the prefix is not / or /usr, see meson.build). We check that
+# the installed libflowread is the one that gets loaded, that flowread
+# reads a corpus file right, and that plugins from the pluginsdir load.
+# Staged with --destdir, the rpath names the final location, where nothing
+# is installed yet: there LD_LIBRARY_PATH points at the staged libdir.
+#
+# CLEAN_CLONE=1 (no BUILD_DIR): build from a `git clone` of this tree's
+# HEAD instead of the working tree, as a user who just cloned it would.
 #
 # Set KEEP_TMP=1 to keep the temporary tree for a look after a failure.
 set -euo pipefail
@@ -84,6 +90,7 @@ run () {
 # `meson devenv`) would let the check pass against the wrong files.
 unset FLOWREAD_PLUGIN_PATH
 export PKG_CONFIG_PATH=
+unset LD_LIBRARY_PATH
 
 for tool in meson ninja pkg-config cmp; do
   command -v "$tool" >/dev/null || fail "$tool not found"
@@ -91,6 +98,13 @@ done
 
 # ------------------------------------------------------------------ install
 if [ -z "$BUILD_DIR" ]; then
+  if [ "${CLEAN_CLONE:-0}" = 1 ]; then
+    step "clean clone of $SRC"
+    run "$TMP/clone.log" git clone -q "$SRC" "$TMP/src"
+    # the corpus lies beside the source tree; the clone is elsewhere
+    export FLOWREAD_CORPUS=${FLOWREAD_CORPUS:-$SRC/../shared/corpus}
+    SRC=$TMP/src
+  fi
   step "build and install into $TMP/prefix"
   run "$TMP/setup.log" meson setup "$TMP/build" "$SRC" --prefix="$TMP/prefix" \
     -Dtests=false --buildtype=debugoptimized
@@ -148,7 +162,9 @@ BIN=$PREFIX/bin/flowread
 ls "$LIBDIR"/libflowread.so.1 >/dev/null || fail "libflowread.so.1 not in $LIBDIR"
 ls "$PLUGINSDIR"/fl-*.so >/dev/null 2>&1 || fail "no plugin installed in $PLUGINSDIR"
 
-export LD_LIBRARY_PATH=$LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+if [ "$STAGED" = yes ]; then
+  export LD_LIBRARY_PATH=$LIBDIR
+fi
 if command -v ldd >/dev/null; then
   LOADED=$(ldd "$BIN" | sed -n 's/.*libflowread\.so\.1 => \([^ ]*\).*/\1/p')
   [ "$(readlink -f "$LOADED")" = "$(readlink -f "$LIBDIR/libflowread.so.1")" ] \
@@ -164,6 +180,12 @@ fi
 
 step "installed flowread --version / --list-plugins"
 run "$TMP/version.log" "$BIN" --version
+if [ "$STAGED" = no ]; then
+  for f in "$BIN" "$PLUGINSDIR"/fl-*.so; do
+    readelf -d "$f" | grep -q "R\(UN\)\?PATH.*\[$LIBDIR\]" \
+      || fail "$f has no rpath to $LIBDIR (readelf -d)"
+  done
+fi
 "${FLOWREAD[@]}" --list-plugins >"$TMP/plugins.txt" || fail "--list-plugins failed"
 cat "$TMP/plugins.txt"
 if grep -q ' refused ' "$TMP/plugins.txt"; then
@@ -173,6 +195,17 @@ for p in text gzip flowtools flowd; do
   grep -q "^$p .* $PLUGINSDIR/" "$TMP/plugins.txt" \
     || fail "plugin $p not loaded from $PLUGINSDIR"
 done
+
+CORPUS=${FLOWREAD_CORPUS:-$SRC/../shared/corpus}
+if [ -f "$CORPUS/MANIFEST.tsv" ]; then
+  step "installed flowread reads corpus files"
+  for f in flow-tools/big-v5-z9.ft gzip/mixed-v9.flowd.gz; do
+    want=$CORPUS/$(awk -F'\t' -v f="$f" '$1 == f { print $5 }' "$CORPUS/MANIFEST.tsv")
+    "${FLOWREAD[@]}" -o json "$CORPUS/$f" >"$TMP/read.jsonl" 2>"$TMP/read.err" \
+      || { cat "$TMP/read.err" >&2; fail "flowread -o json $f failed"; }
+    cmp -s "$TMP/read.jsonl" "$want" || fail "flowread -o json $f differs from $want"
+  done
+fi
 
 # ------------------------------------------------------------------ template
 TEMPLATE=$SRC/examples/plugin-template
@@ -259,7 +292,6 @@ set -e
 
 # Against the corpus, when it is there: the sums over every 'ok' row must
 # equal those computed from the expected JSON lines.
-CORPUS=${FLOWREAD_CORPUS:-$SRC/../shared/corpus}
 if [ -f "$CORPUS/MANIFEST.tsv" ] && command -v python3 >/dev/null; then
   step "host example: the corpus's ok rows against their expected output"
   awk -F'\t' 'NR > 1 && $4 == "ok" { print $1 "\t" $5 }' "$CORPUS/MANIFEST.tsv" >"$TMP/ok-rows.tsv"
