@@ -455,7 +455,6 @@ test_list_plugins (void)
       for (guint i = 0; lines[i] != NULL && !found; i++)
         {
           g_auto (GStrv) w = g_strsplit_set (lines[i], " ", -1);
-          g_autofree char *joined = NULL;
           GPtrArray *words = g_ptr_array_new ();
 
           for (guint k = 0; w[k] != NULL; k++)
