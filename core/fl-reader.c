@@ -10,8 +10,10 @@
  * then priority, then name. Two heuristic candidates of the same priority,
  * both below FL_PROBE_LIKELY and within 10 points, are ambiguous: we refuse
  * rather than guess. (Candidates of different priority are not ambiguous:
- * priority states a deliberate preference, e.g. a native reader over its
- * exec twin.)
+ * priority states a deliberate preference.) Before all that, an exec
+ * reader (FL_READER_EXEC) is ranked last when a reader of its family
+ * without the flag scored above 0: the native reader always wins over its
+ * exec twin (outrank_exec_twins()).
  *
  * Probe functions only peek, into the stream's own buffer, so the chosen
  * reader sees every byte from the start, also on pipes.
