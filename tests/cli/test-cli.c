@@ -1035,7 +1035,8 @@ test_cli_no_plugins (void)
 }
 
 /* An input that fails before its first flow prints no table header; a
- * clean empty one still gets it. */
+ * clean empty one still gets it. (-o flow-export prints its header first,
+ * as flow-export does: the corpus's golden output checks that.) */
 static void
 test_cli_no_header_before_error (void)
 {
@@ -1046,7 +1047,7 @@ test_cli_no_header_before_error (void)
   g_autofree char *ft20 = g_build_filename (dir, "cut.ft", NULL);
   g_autofree char *fd64 = g_build_filename (dir, "cut.flowd", NULL);
   g_autofree char *empty = g_build_filename (dir, "empty", NULL);
-  const char *outputs[] = { "text", "csv", "flow-export" };
+  const char *outputs[] = { "text", "csv" };
 
   g_assert_no_error (error);
   g_file_set_contents (ft20, g_bytes_get_data (ft, NULL), 20, &error);
