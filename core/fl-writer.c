@@ -12,21 +12,26 @@
  * until it fills or fl_writer_flush()/fl_writer_free(): a caller that also
  * writes to the FILE itself must flush the writer first.
  *
- * json  One object per flow and line, no spaces. Keys in FlField order (the
- *       core fields, then the extras, which FlField keeps in name order);
- *       absent fields are left out, so a flow with nothing present is `{}`.
- *       Times are RFC 3339 UTC with 9 fraction digits, addresses as
- *       fl_addr_to_string() prints them; numbers are unsigned decimal.
- * csv   A header line with all FL_N_OUTPUT_FIELDS names (fl_field_name(),
- *       FlField order), then one line per flow with the values written
- *       exactly as json writes them but without quotes; an absent field is
- *       an empty cell. No value can contain a comma, a quote or a newline,
- *       so there is no quoting. One header per writer, even for several
- *       inputs: the output is one table. The text plugin reads it back.
- * text  An aligned table for people: first, srcaddr, srcport, dstaddr,
- *       dstport, prot, dPkts, dOctets in fixed-width columns (an IPv6
- *       address longer than its column widens that row only); "-" marks an
- *       absent field.
+ * json  One object per flow and line, no spaces. Keys in output order
+ *       (fl_field_get_output_order(): the core keys, then the extras in
+ *       name order); absent fields are left out, so a flow with nothing
+ *       present is `{}`. Times are RFC 3339 UTC with 9 fraction digits,
+ *       addresses as fl_addr_to_string() prints them, MACs as
+ *       "02:81:3e:ce:30:cc" and MPLS entries as nfdump's "label-exp-bos"
+ *       (all quoted); numbers are unsigned decimal.
+ * csv   A header line with every output field's name, in output order,
+ *       then one line per flow with the values written exactly as json
+ *       writes them but without quotes; an absent field is an empty cell.
+ *       No value can contain a comma, a quote or a newline, so there is
+ *       no quoting. One header per writer, even for several inputs: the
+ *       output is one table. The text plugin reads it back.
+ * text  An aligned table for people: first, srcaddr, srcport ("sport"),
+ *       dstaddr, dstport ("dport"), prot, dPkts, dOctets in fixed-width
+ *       columns (a value longer than its column widens that row only);
+ *       "-" marks an absent field.
+ * fl_writer_set_fields() (`--fields`) replaces the columns of all three by
+ *       a list, in its order (the text table then heads them with their
+ *       field names).
  * flow-export
  *       flow-export -f2's layout (docs/formats/flow-tools.md section 6.2),
  *       quirks included: a "#:" header, then comma-separated raw values. The
@@ -45,13 +50,13 @@
 #include <stddef.h>
 #include <string.h>
 
-/* Longest line any writer can produce is well below this: 32 fields of at
- * most FL_ADDR_STRLEN characters plus their keys. */
-#define LINE_BUF 4096
+/* Longest line any writer can produce is well below this: 68 fields of
+ * at most FL_ADDR_STRLEN characters plus their keys. */
+#define LINE_BUF 8192
 /* Lines are formatted straight into this buffer and handed to stdio in
  * big chunks: one fwrite() per flow costs as much as formatting it. */
 #define OUT_BUF (64 * 1024)
-/* ",\"peer_nexthop\":" is the longest json key, 16 bytes */
+/* ",\"flow_end_reason\":" is the longest json key, 19 bytes */
 #define JSON_KEY_SLOT 24
 
 /* A writer and its FILE belong to one thread (fl-writer.h): skip stdio's
@@ -62,10 +67,18 @@
 #define FL_FWRITE fwrite
 #endif
 
-/* TEMPORARY: the writers still print only the ABI 1.0 fields (ids 0..31). */
-#define FL_N_OUTPUT_FIELDS 32
-
 /* ------------------------------------------------------------------ fields */
+
+/* The core keys (design.md section 3, first .. engine_id) come first in
+ * fl_field_get_output_order() and their ids are their positions there
+ * (checked in fl_writer_new()). Every flow has most of them, so they take
+ * the unrolled fast path below, with their offsets compiled in. The extras
+ * that follow (flow-tools' and nfcapd's, in name order) are rare: they go
+ * through the generic accessors of flowread.h, one loop over the
+ * output-order table, entered only when the flow has one. */
+#define N_CORE_FIELDS (FL_FIELD_ENGINE_ID + 1)
+#define CORE_MASK ((G_GUINT64_CONSTANT (1) << N_CORE_FIELDS) - 1)
+#define EXTRA_MASK_LO (~CORE_MASK & ~FL_FIELD_BIT (FL_FIELD_FT_TIMES))
 
 typedef enum {
   KIND_UINT,
@@ -73,7 +86,7 @@ typedef enum {
   KIND_ADDR,
 } FieldKind;
 
-/* Where each output field lives in FlFlow: the writers' inner loop reads
+/* Where each core field lives in FlFlow: the writers' inner loop reads
  * fields through this table instead of a switch per field. For times,
  * `width` is the index of the field's TimeCache. */
 typedef struct {
@@ -86,7 +99,7 @@ typedef struct {
 #define TIME_FIELD(f, m, slot) [f] = { offsetof (FlFlow, m), KIND_TIME, slot }
 #define ADDR_FIELD(f, m) [f] = { offsetof (FlFlow, m), KIND_ADDR, 0 }
 
-static const FieldDesc field_desc[FL_N_OUTPUT_FIELDS] = {
+static const FieldDesc field_desc[N_CORE_FIELDS] = {
   TIME_FIELD (FL_FIELD_FIRST, first, 0),
   TIME_FIELD (FL_FIELD_LAST, last, 1),
   ADDR_FIELD (FL_FIELD_SRCADDR, srcaddr),
@@ -108,17 +121,6 @@ static const FieldDesc field_desc[FL_N_OUTPUT_FIELDS] = {
   UINT_FIELD (FL_FIELD_DST_MASK, dst_mask),
   UINT_FIELD (FL_FIELD_ENGINE_TYPE, engine_type),
   UINT_FIELD (FL_FIELD_ENGINE_ID, engine_id),
-  UINT_FIELD (FL_FIELD_DFLOWS, dFlows),
-  UINT_FIELD (FL_FIELD_DST_TAG, dst_tag),
-  UINT_FIELD (FL_FIELD_EXTRA_PKTS, extra_pkts),
-  UINT_FIELD (FL_FIELD_IN_ENCAPS, in_encaps),
-  UINT_FIELD (FL_FIELD_MARKED_TOS, marked_tos),
-  UINT_FIELD (FL_FIELD_OUT_ENCAPS, out_encaps),
-  ADDR_FIELD (FL_FIELD_PEER_NEXTHOP, peer_nexthop),
-  TIME_FIELD (FL_FIELD_RECV_TIME, recv_time, 2),
-  ADDR_FIELD (FL_FIELD_ROUTER_SC, router_sc),
-  UINT_FIELD (FL_FIELD_SRC_TAG, src_tag),
-  UINT_FIELD (FL_FIELD_TAG, tag),
 };
 
 static inline FieldKind
@@ -388,6 +390,14 @@ fe_synth_times (const FlFlow *flow, FeTimes *t)
 
 /* ------------------------------------------------------------------ writer */
 
+/* A column of the text table. */
+typedef struct {
+  FlField     field;
+  int         width;
+  gboolean    right;   /* numbers: right-aligned */
+  const char *label;   /* its heading */
+} TextCol;
+
 struct _FlWriter {
   FlOutputFormat format;
   FILE          *out;
@@ -395,12 +405,23 @@ struct _FlWriter {
   gboolean       header_done;
   const FeLayout *fe_layout;     /* flow-export: current input's columns */
   const FeLayout *fe_printed;    /* flow-export: columns of the last "#:" */
-  TimeCache      times[3];
+  TimeCache      times[3];      /* first, last, any other time */
+  /* The extras, in output order (the output-order table after the core
+   * keys), and for csv the empty cells of a flow that has none. */
+  const FlField *extras;
+  guint          n_extras;
+  char          *no_extras;     /* n_extras commas */
+  /* fl_writer_set_fields(): the chosen columns, or NULL for all */
+  FlField       *fields;
+  guint          n_fields;
+  /* text: the table's columns */
+  TextCol       *text_cols;
+  guint          n_text_cols;
   /* json: ",\"name\":" in a fixed slot (one constant-size copy), csv:
-   * "name"; key_len is the length of either */
-  char           json_key[FL_N_OUTPUT_FIELDS][JSON_KEY_SLOT];
-  char          *key[FL_N_OUTPUT_FIELDS];
-  gsize          key_len[FL_N_OUTPUT_FIELDS];
+   * "name"; key_len is the length of either. Indexed by field id. */
+  char           json_key[FL_N_FIELDS][JSON_KEY_SLOT];
+  char          *key[FL_N_FIELDS];
+  gsize          key_len[FL_N_FIELDS];
   gsize          used;          /* bytes of buf not yet given to stdio */
   char           buf[OUT_BUF];
 };
@@ -429,32 +450,106 @@ fl_output_format_parse (const char *name, FlOutputFormat *out)
   return FALSE;
 }
 
+/* The text table's default columns, as people read them. */
+static const TextCol text_default[] = {
+  { FL_FIELD_FIRST, 30, FALSE, "first" },
+  { FL_FIELD_SRCADDR, 15, FALSE, "srcaddr" },
+  { FL_FIELD_SRCPORT, 5, TRUE, "sport" },
+  { FL_FIELD_DSTADDR, 15, FALSE, "dstaddr" },
+  { FL_FIELD_DSTPORT, 5, TRUE, "dport" },
+  { FL_FIELD_PROT, 4, TRUE, "prot" },
+  { FL_FIELD_DPKTS, 10, TRUE, "dPkts" },
+  { FL_FIELD_DOCTETS, 12, TRUE, "dOctets" },
+};
+
+/* A --fields column of the text table: the default table's width where the
+ * field is one of its columns, else one by type; never narrower than the
+ * field's name, which heads it. */
+static TextCol
+text_col_for (FlField f)
+{
+  TextCol c = { f, 10, TRUE, fl_field_name (f) };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (text_default); i++)
+    if (text_default[i].field == f)
+      {
+        c.width = text_default[i].width;
+        c.right = text_default[i].right;
+      }
+  if (c.width == 10 && c.right)
+    switch (fl_field_get_type (f))
+      {
+      case FL_TYPE_TIME: c.width = 30; c.right = FALSE; break;
+      case FL_TYPE_ADDR: c.width = 15; c.right = FALSE; break;
+      case FL_TYPE_MAC: c.width = 17; c.right = FALSE; break;
+      case FL_TYPE_MPLS: c.width = 11; c.right = FALSE; break;
+      default: break;
+      }
+  c.width = MAX (c.width, (int) strlen (c.label));
+  return c;
+}
+
 FlWriter *
 fl_writer_new (FlOutputFormat format, FILE *out)
 {
+  const FlField *order;
+  guint n_order;
   FlWriter *w;
 
   g_return_val_if_fail (out != NULL, NULL);
   _fl_format_init ();
+  order = fl_field_get_output_order (&n_order);
+  /* The fast paths print the core keys by id (see N_CORE_FIELDS). */
+  for (guint i = 0; i < N_CORE_FIELDS; i++)
+    g_assert (order[i] == (FlField) i);
   w = g_new0 (FlWriter, 1);
   w->format = format;
   w->out = out;
   w->fe_layout = fe_layout_find (NULL);
-  for (int f = 0; f < FL_N_OUTPUT_FIELDS; f++)
+  w->extras = order + N_CORE_FIELDS;
+  w->n_extras = n_order - N_CORE_FIELDS;
+  w->no_extras = g_strnfill (w->n_extras, ',');
+  w->text_cols = g_memdup2 (text_default, sizeof text_default);
+  w->n_text_cols = G_N_ELEMENTS (text_default);
+  for (int f = 0; f < FL_N_FIELDS; f++)
     {
       const char *name = fl_field_name ((FlField) f);
-      g_autofree char *fallback = NULL;
 
-      if (name == NULL) /* a core bug; keep the output parseable */
-        name = fallback = g_strdup_printf ("field%d", f);
-      else if (strlen (name) + 4 >= JSON_KEY_SLOT) /* never: names are short */
-        name = fallback = g_strdup_printf ("field%d", f);
       w->key[f] = format == FL_OUTPUT_JSON ? g_strdup_printf (",\"%s\":", name)
                                            : g_strdup (name);
       w->key_len[f] = strlen (w->key[f]);
+      /* names are short (test-cli checks every key fits) */
+      g_assert (w->key_len[f] < JSON_KEY_SLOT);
       strncpy (w->json_key[f], w->key[f], JSON_KEY_SLOT - 1);
     }
   return w;
+}
+
+gboolean
+fl_writer_set_fields (FlWriter *writer, const FlField *fields, guint n_fields)
+{
+  g_return_val_if_fail (writer != NULL, FALSE);
+  g_return_val_if_fail (!writer->header_done && writer->used == 0, FALSE);
+
+  for (guint i = 0; i < n_fields; i++)
+    if ((int) fields[i] < 0 || fields[i] >= FL_N_FIELDS ||
+        fl_field_get_type (fields[i]) == FL_TYPE_INTERNAL)
+      return FALSE;
+  g_clear_pointer (&writer->fields, g_free);
+  g_clear_pointer (&writer->text_cols, g_free);
+  writer->n_fields = n_fields;
+  if (n_fields == 0) /* back to every field */
+    {
+      writer->text_cols = g_memdup2 (text_default, sizeof text_default);
+      writer->n_text_cols = G_N_ELEMENTS (text_default);
+      return TRUE;
+    }
+  writer->fields = g_memdup2 (fields, n_fields * sizeof *fields);
+  writer->text_cols = g_new (TextCol, n_fields);
+  writer->n_text_cols = n_fields;
+  for (guint i = 0; i < n_fields; i++)
+    writer->text_cols[i] = text_col_for (fields[i]);
+  return TRUE;
 }
 
 void
@@ -463,8 +558,11 @@ fl_writer_free (FlWriter *writer)
   if (writer == NULL)
     return;
   drain (writer); /* a caller that did not flush still gets its lines */
-  for (int f = 0; f < FL_N_OUTPUT_FIELDS; f++)
+  for (int f = 0; f < FL_N_FIELDS; f++)
     g_free (writer->key[f]);
+  g_free (writer->no_extras);
+  g_free (writer->fields);
+  g_free (writer->text_cols);
   g_free (writer);
 }
 
@@ -493,6 +591,25 @@ line_end (FlWriter *w, char *p)
   w->used = (gsize) (p - w->buf);
 }
 
+/* Pads the cell that starts at start to width: left-aligned text gets
+ * spaces after it, right-aligned numbers are moved right. */
+static char *
+pad_cell (char *start, char *end, int width, gboolean right)
+{
+  int len = (int) (end - start);
+
+  if (len >= width)
+    return end;
+  if (right)
+    {
+      memmove (start + (width - len), start, (gsize) len);
+      memset (start, ' ', (gsize) (width - len));
+    }
+  else
+    memset (end, ' ', (gsize) (width - len));
+  return start + width;
+}
+
 static void
 write_header (FlWriter *w)
 {
@@ -501,18 +618,43 @@ write_header (FlWriter *w)
   switch (w->format)
     {
     case FL_OUTPUT_CSV:
-      for (int f = 0; f < FL_N_OUTPUT_FIELDS; f++)
+      if (w->fields != NULL)
+        for (guint i = 0; i < w->n_fields; i++)
+          {
+            if (i > 0)
+              *p++ = ',';
+            p = put_str (p, w->key[w->fields[i]], w->key_len[w->fields[i]]);
+          }
+      else
         {
-          if (f > 0)
-            *p++ = ',';
-          p = put_str (p, w->key[f], w->key_len[f]);
+          for (int f = 0; f < N_CORE_FIELDS; f++)
+            {
+              if (f > 0)
+                *p++ = ',';
+              p = put_str (p, w->key[f], w->key_len[f]);
+            }
+          for (guint i = 0; i < w->n_extras; i++)
+            {
+              *p++ = ',';
+              p = put_str (p, w->key[w->extras[i]], w->key_len[w->extras[i]]);
+            }
         }
       *p++ = '\n';
       break;
     case FL_OUTPUT_TEXT:
-      p += g_snprintf (p, LINE_BUF, "%-30s %-15s %5s %-15s %5s %4s %10s %12s\n",
-                       "first", "srcaddr", "sport", "dstaddr", "dport",
-                       "prot", "dPkts", "dOctets");
+      for (guint i = 0; i < w->n_text_cols; i++)
+        {
+          const TextCol *c = &w->text_cols[i];
+          char *start;
+
+          if (i > 0)
+            *p++ = ' ';
+          start = p;
+          p = put_str (p, c->label, strlen (c->label));
+          if (c->right || i + 1 < w->n_text_cols)
+            p = pad_cell (start, p, c->width, c->right);
+        }
+      *p++ = '\n';
       break;
     case FL_OUTPUT_FLOW_EXPORT:
       p = put_str (p, "#:", 2);
@@ -553,7 +695,7 @@ fl_writer_begin_input (FlWriter *writer, FlReader *reader)
     write_header (writer);
 }
 
-/* One field's value: a number as is; a time or an address quoted for
+/* One core field's value: a number as is; a time or an address quoted for
  * json (quote), bare for csv and text. Inlined into the unrolled loops,
  * where f and quote are constants. */
 static inline __attribute__ ((always_inline)) char *
@@ -572,25 +714,139 @@ put_field (FlWriter *w, char *p, const FlFlow *flow, FlField f, gboolean quote)
   return p;
 }
 
+/* "02:81:3e:ce:30:cc"; writes 18 bytes. */
+static char *
+put_mac (char *p, const guint8 mac[6])
+{
+  for (int i = 0; i < 6; i++)
+    {
+      memcpy (p, &_fl_hex2[mac[i]], 2);
+      p[2] = ':';
+      p += 3;
+    }
+  return p - 1;
+}
+
+/* An MPLS label stack entry as nfdump prints it, "label-exp-bos". */
+static char *
+put_mpls (char *p, guint64 v)
+{
+  p = _fl_put_u64 (p, v >> 4);
+  *p++ = '-';
+  *p++ = (char) ('0' + ((v >> 1) & 7));
+  *p++ = '-';
+  *p++ = (char) ('0' + (v & 1));
+  return p;
+}
+
+/* Any field's value, through flowread.h's generic accessors: the slow path
+ * for the extras and the --fields columns. NULL when the flow does not
+ * have it (absent, or beyond a smaller caller's struct). Times, addresses,
+ * MACs and MPLS entries are strings in json (quote). */
+static char *
+put_any (FlWriter *w, char *p, const FlFlow *flow, FlField f, gboolean quote)
+{
+  FlFieldType type = fl_field_get_type (f);
+  guint64 v;
+  gint64 t;
+  FlAddr a;
+  guint8 mac[6];
+
+  if (f < N_CORE_FIELDS)
+    return fl_flow_has (flow, f) ? put_field (w, p, flow, f, quote) : NULL;
+  if (type == FL_TYPE_UINT)
+    return fl_flow_get_uint (flow, f, &v) ? _fl_put_u64 (p, v) : NULL;
+  if (!(type == FL_TYPE_TIME ? fl_flow_get_time (flow, f, &t) :
+        type == FL_TYPE_ADDR ? fl_flow_get_addr (flow, f, &a) :
+        type == FL_TYPE_MAC ? fl_flow_get_mac (flow, f, mac) :
+        type == FL_TYPE_MPLS ? fl_flow_get_uint (flow, f, &v) : FALSE))
+    return NULL;
+  if (quote)
+    *p++ = '"';
+  switch (type)
+    {
+    case FL_TYPE_TIME: p = put_time (&w->times[2], p, t); break;
+    case FL_TYPE_ADDR: p = _fl_put_addr (p, &a); break;
+    case FL_TYPE_MAC: p = put_mac (p, mac); break;
+    case FL_TYPE_MPLS: default: p = put_mpls (p, v); break;
+    }
+  if (quote)
+    *p++ = '"';
+  return p;
+}
+
+/* present_hi of a caller built against ABI 1.0 is not there. */
+static inline guint64
+present_hi (const FlFlow *flow)
+{
+  return flow->struct_size >= offsetof (FlFlow, present_hi) + sizeof flow->present_hi
+         ? flow->present_hi : 0;
+}
+
+/* json members for a list of fields, each with its leading comma. */
+static __attribute__ ((noinline)) char *
+put_json_list (FlWriter *w, char *p, const FlFlow *flow, const FlField *list,
+               guint n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      FlField f = list[i];
+      char *v;
+
+      if (!fl_flow_has (flow, f))
+        continue;
+      memcpy (p, w->json_key[f], JSON_KEY_SLOT);
+      v = put_any (w, p + w->key_len[f], flow, f, TRUE);
+      if (v != NULL)
+        p = v;
+    }
+  return p;
+}
+
+/* csv cells for a list of fields, each after a comma unless first. */
+static __attribute__ ((noinline)) char *
+put_csv_list (FlWriter *w, char *p, const FlFlow *flow, const FlField *list,
+              guint n, gboolean first)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      char *v;
+
+      if (i > 0 || !first)
+        *p++ = ',';
+      if (fl_flow_has (flow, list[i]) &&
+          (v = put_any (w, p, flow, list[i], FALSE)) != NULL)
+        p = v;
+    }
+  return p;
+}
+
 static void
 write_json (FlWriter *w, const FlFlow *flow)
 {
   char *start = line_begin (w), *p = start;
   guint64 present = flow->present;
 
-  /* Every key carries its leading comma; the first one's is overwritten
-   * by the '{' afterwards, which saves a branch per field. Unrolled like
-   * write_csv(). */
-#pragma GCC unroll 32
-  for (int i = 0; i < FL_N_OUTPUT_FIELDS; i++)
+  if (G_UNLIKELY (w->fields != NULL))
+    p = put_json_list (w, p, flow, w->fields, w->n_fields);
+  else
     {
-      FlField f = (FlField) i;
+      /* Every key carries its leading comma; the first one's is
+       * overwritten by the '{' afterwards, which saves a branch per field.
+       * Unrolled like write_csv(). */
+#pragma GCC unroll 32
+      for (int i = 0; i < N_CORE_FIELDS; i++)
+        {
+          FlField f = (FlField) i;
 
-      if (!(present & FL_FIELD_BIT (f)))
-        continue;
-      memcpy (p, w->json_key[f], JSON_KEY_SLOT);
-      p += w->key_len[f];
-      p = put_field (w, p, flow, f, TRUE);
+          if (!(present & FL_FIELD_BIT (f)))
+            continue;
+          memcpy (p, w->json_key[f], JSON_KEY_SLOT);
+          p += w->key_len[f];
+          p = put_field (w, p, flow, f, TRUE);
+        }
+      if (G_UNLIKELY ((present & EXTRA_MASK_LO) | present_hi (flow)))
+        p = put_json_list (w, p, flow, w->extras, w->n_extras);
     }
   if (p == start)
     *p++ = '{';
@@ -607,71 +863,53 @@ write_csv (FlWriter *w, const FlFlow *flow)
   char *p = line_begin (w);
   guint64 present = flow->present;
 
-  /* Unrolled, so that each field's kind, offset and width are constants
-   * and each field has its own, well-predicted, presence branch. */
-#pragma GCC unroll 32
-  for (int i = 0; i < FL_N_OUTPUT_FIELDS; i++)
+  if (G_UNLIKELY (w->fields != NULL))
+    p = put_csv_list (w, p, flow, w->fields, w->n_fields, TRUE);
+  else
     {
-      FlField f = (FlField) i;
+      /* Unrolled, so that each field's kind, offset and width are
+       * constants and each field has its own, well-predicted, presence
+       * branch. */
+#pragma GCC unroll 32
+      for (int i = 0; i < N_CORE_FIELDS; i++)
+        {
+          FlField f = (FlField) i;
 
-      if (i > 0)
-        *p++ = ',';
-      if (present & FL_FIELD_BIT (f))
-        p = put_field (w, p, flow, f, FALSE);
+          if (i > 0)
+            *p++ = ',';
+          if (present & FL_FIELD_BIT (f))
+            p = put_field (w, p, flow, f, FALSE);
+        }
+      if (G_UNLIKELY ((present & EXTRA_MASK_LO) | present_hi (flow)))
+        p = put_csv_list (w, p, flow, w->extras, w->n_extras, FALSE);
+      else
+        p = put_str (p, w->no_extras, w->n_extras);
     }
   *p++ = '\n';
   line_end (w, p);
 }
 
-/* Pads the cell that starts at start to width: left-aligned text gets
- * spaces after it, right-aligned numbers are moved right. */
-static char *
-pad_cell (char *start, char *end, int width, gboolean right)
-{
-  int len = (int) (end - start);
-
-  if (len >= width)
-    return end;
-  if (right)
-    {
-      memmove (start + (width - len), start, (gsize) len);
-      memset (start, ' ', (gsize) (width - len));
-    }
-  else
-    memset (end, ' ', (gsize) (width - len));
-  return start + width;
-}
-
 static void
 write_text (FlWriter *w, const FlFlow *flow)
 {
-  static const struct { FlField f; int width; gboolean right; } cols[] = {
-    { FL_FIELD_FIRST, 30, FALSE },
-    { FL_FIELD_SRCADDR, 15, FALSE },
-    { FL_FIELD_SRCPORT, 5, TRUE },
-    { FL_FIELD_DSTADDR, 15, FALSE },
-    { FL_FIELD_DSTPORT, 5, TRUE },
-    { FL_FIELD_PROT, 4, TRUE },
-    { FL_FIELD_DPKTS, 10, TRUE },
-    { FL_FIELD_DOCTETS, 12, TRUE },
-  };
   char *p = line_begin (w);
 
-  for (gsize i = 0; i < G_N_ELEMENTS (cols); i++)
+  for (guint i = 0; i < w->n_text_cols; i++)
     {
-      FlField f = cols[i].f;
-      char *start;
+      const TextCol *c = &w->text_cols[i];
+      char *start, *v;
 
       if (i > 0)
         *p++ = ' ';
       start = p;
-      if (!fl_flow_has (flow, f))
+      if (!fl_flow_has (flow, c->field) ||
+          (v = put_any (w, p, flow, c->field, FALSE)) == NULL)
         *p++ = '-';
       else
-        p = put_field (w, p, flow, f, FALSE);
+        p = v;
       /* the last column needs no trailing blanks */
-      if (cols[i].right || i + 1 < G_N_ELEMENTS (cols))
-        p = pad_cell (start, p, cols[i].width, cols[i].right);
+      if (c->right || i + 1 < w->n_text_cols)
+        p = pad_cell (start, p, c->width, c->right);
     }
   *p++ = '\n';
   line_end (w, p);
@@ -680,15 +918,19 @@ write_text (FlWriter *w, const FlFlow *flow)
 static char *
 fe_put_addr (char *p, const FlFlow *flow, FlField f)
 {
-  if (!fl_flow_has (flow, f) || field_addr (flow, f)->family == 0)
+  FlAddr a;
+
+  if (!fl_flow_get_addr (flow, f, &a) || a.family == 0)
     return put_str (p, "0.0.0.0", 7);
-  return _fl_put_addr (p, field_addr (flow, f));
+  return _fl_put_addr (p, &a);
 }
 
 static char *
 fe_put_uint (char *p, const FlFlow *flow, FlField f)
 {
-  return _fl_put_u64 (p, fl_flow_has (flow, f) ? field_uint (flow, f) : 0);
+  guint64 v;
+
+  return _fl_put_u64 (p, fl_flow_get_uint (flow, f, &v) ? v : 0);
 }
 
 static void

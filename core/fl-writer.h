@@ -25,6 +25,11 @@ FlWriter *fl_writer_new (FlOutputFormat format, FILE *out);
 /* Called when a new input starts (flow-export's column set depends on the
  * reader's export version, see fl_reader_get_info ()). */
 void      fl_writer_begin_input (FlWriter *writer, FlReader *reader);
+/* Only these fields, in this order (json, csv, text; flow-export keeps its
+ * layout). Before the first line; n_fields 0 restores every field. FALSE
+ * for an id that is not an output field. */
+gboolean  fl_writer_set_fields (FlWriter *writer, const FlField *fields,
+                                guint n_fields);
 void      fl_writer_write (FlWriter *writer, const FlFlow *flow);
 /* Flushes. FALSE with FL_ERROR_IO if writing failed (e.g. EPIPE). */
 gboolean  fl_writer_flush (FlWriter *writer, GError **error);

@@ -184,18 +184,26 @@ typedef enum {
   COL_TIME,     /* RFC 3339 or "YYYY-MM-DD HH:MM:SS[.frac]" UTC, into gint64 */
   COL_PROTO,    /* nfdump protocol name or number */
   COL_FLAGS,    /* nfdump "...AP.SF" TCP flags or a number */
+  COL_MAC,      /* "02:81:3e:ce:30:cc" into 6 bytes */
+  COL_MPLS,     /* nfdump's "label-exp-bos" into label<<4 | exp<<1 | bos */
 } ColKind;
 
-/* Pseudo field bits beyond FL_FIELD_FT_TIMES for the flow-tools raw time
- * columns: the times are derived once the whole row is read. */
+/* A row's columns are marked in two words, like FlFlow's present and
+ * present_hi: seen[bit >> 6] has bit (bit & 63). */
+#define MARK(seen, bit) ((seen)[(bit) >> 6] |= G_GUINT64_CONSTANT (1) << ((bit) & 63))
+#define MARKED(seen, bit) (((seen)[(bit) >> 6] >> ((bit) & 63)) & 1)
+
+/* Pseudo field bits for the flow-tools raw time columns, in the high word
+ * far above the real fields: the times are derived once the whole row is
+ * read. */
 enum {
-  RAW_SECS = 56, RAW_NSECS, RAW_UPTIME, RAW_FIRST, RAW_LAST,
+  RAW_SECS = 64 + 40, RAW_NSECS, RAW_UPTIME, RAW_FIRST, RAW_LAST,
 };
-#define RAW_BIT(b) (G_GUINT64_CONSTANT (1) << (b))
+#define RAW_BIT(b) (G_GUINT64_CONSTANT (1) << ((b) & 63))
 #define RAW_BASE (RAW_BIT (RAW_SECS) | RAW_BIT (RAW_NSECS) | RAW_BIT (RAW_UPTIME))
-/* The text columns map to ABI 1.0 fields only (ids 0..32). */
-#define OUTPUT_MASK ((G_GUINT64_CONSTANT (1) << (FL_FIELD_FT_TIMES + 1)) - 1)
-G_STATIC_ASSERT ((int) FL_FIELD_FT_TIMES < (int) RAW_SECS);
+/* What of the high word goes to present_hi: the fields 64 .. FL_N_FIELDS-1. */
+#define OUTPUT_MASK_HI ((G_GUINT64_CONSTANT (1) << (FL_N_FIELDS - 64)) - 1)
+G_STATIC_ASSERT ((int) FL_N_FIELDS < (int) RAW_SECS);
 
 typedef struct {
   const char *name;
@@ -211,6 +219,8 @@ typedef struct {
 #define A(n, m, f) { n, COL_ADDR, f, 0, M_OFF (m) }
 #define T(n, m, f) { n, COL_TIME, f, 0, M_OFF (m) }
 #define S(n) { n, COL_SKIP, 0, 0, 0 }
+#define MAC(n, m, f) { n, COL_MAC, f, 6, M_OFF (m) }
+#define MPLS(n, i) { n, COL_MPLS, FL_FIELD_MPLS_1 + i, 4, M_OFF (mpls[i]) }
 
 /* flow-export -f2 and flowd-reader -c (flow-tools' FT_XFIELD names). */
 static const FlCsvColumn flow_export_columns[] = {
@@ -249,7 +259,8 @@ static const FlCsvColumn flow_export_columns[] = {
   U ("dst_tag", dst_tag, FL_FIELD_DST_TAG),
 };
 
-/* flowread -o csv: design.md section 3 names, FlField order. */
+/* flowread -o csv: design.md section 3 names, FlField order (ABI 1.0
+ * fields, then 1.1's). */
 static const FlCsvColumn flowread_columns[] = {
   T ("first", first, FL_FIELD_FIRST),
   T ("last", last, FL_FIELD_LAST),
@@ -283,6 +294,36 @@ static const FlCsvColumn flowread_columns[] = {
   A ("router_sc", router_sc, FL_FIELD_ROUTER_SC),
   U ("src_tag", src_tag, FL_FIELD_SRC_TAG),
   U ("tag", tag, FL_FIELD_TAG),
+  U ("fwd_status", fwd_status, FL_FIELD_FWD_STATUS),
+  U ("dst_tos", dst_tos, FL_FIELD_DST_TOS),
+  U ("direction", direction, FL_FIELD_DIRECTION),
+  U ("biflow_dir", biflow_dir, FL_FIELD_BIFLOW_DIR),
+  U ("flow_end_reason", flow_end_reason, FL_FIELD_FLOW_END_REASON),
+  U ("out_packets", out_packets, FL_FIELD_OUT_PACKETS),
+  U ("out_bytes", out_bytes, FL_FIELD_OUT_BYTES),
+  U ("src_vlan", src_vlan, FL_FIELD_SRC_VLAN),
+  U ("dst_vlan", dst_vlan, FL_FIELD_DST_VLAN),
+  U ("next_as", next_as, FL_FIELD_NEXT_AS),
+  U ("prev_as", prev_as, FL_FIELD_PREV_AS),
+  A ("bgp_nexthop", bgp_nexthop, FL_FIELD_BGP_NEXTHOP),
+  MPLS ("mpls_1", 0), MPLS ("mpls_2", 1), MPLS ("mpls_3", 2),
+  MPLS ("mpls_4", 3), MPLS ("mpls_5", 4), MPLS ("mpls_6", 5),
+  MPLS ("mpls_7", 6), MPLS ("mpls_8", 7), MPLS ("mpls_9", 8),
+  MPLS ("mpls_10", 9),
+  MAC ("in_src_mac", in_src_mac, FL_FIELD_IN_SRC_MAC),
+  MAC ("out_dst_mac", out_dst_mac, FL_FIELD_OUT_DST_MAC),
+  MAC ("in_dst_mac", in_dst_mac, FL_FIELD_IN_DST_MAC),
+  MAC ("out_src_mac", out_src_mac, FL_FIELD_OUT_SRC_MAC),
+  U ("cli_latency_us", cli_latency_us, FL_FIELD_CLI_LATENCY_US),
+  U ("srv_latency_us", srv_latency_us, FL_FIELD_SRV_LATENCY_US),
+  U ("app_latency_us", app_latency_us, FL_FIELD_APP_LATENCY_US),
+  A ("src_xlt_ip", src_xlt_ip, FL_FIELD_SRC_XLT_IP),
+  A ("dst_xlt_ip", dst_xlt_ip, FL_FIELD_DST_XLT_IP),
+  U ("src_xlt_port", src_xlt_port, FL_FIELD_SRC_XLT_PORT),
+  U ("dst_xlt_port", dst_xlt_port, FL_FIELD_DST_XLT_PORT),
+  U ("ingress_vrf", ingress_vrf, FL_FIELD_INGRESS_VRF),
+  U ("egress_vrf", egress_vrf, FL_FIELD_EGRESS_VRF),
+  U ("flow_id", flow_id, FL_FIELD_FLOW_ID),
 };
 
 /* nfdump 1.7 -o csv. Columns flowread has no field for are skipped;
@@ -323,6 +364,8 @@ static const FlCsvColumn nfdump_columns[] = {
 #undef A
 #undef T
 #undef S
+#undef MAC
+#undef MPLS
 
 /* nfdump's protocol names (its protoList), index = protocol number. The
  * entries that are numbers ("0", "99" ...) are read as numbers anyway. */
@@ -456,7 +499,7 @@ fl_csv_parser_new (const char *header, gsize len, char sep, GError **error)
   FlCsvDialect dialect;
   gboolean hash = FALSE, more = TRUE;
   const char *p, *end;
-  guint64 seen = 0;
+  guint64 seen[2] = { 0, 0 };
   gint extra_col = -1, marked_col = -1;
   guint known = 0;
 
@@ -561,7 +604,7 @@ fl_csv_parser_new (const char *header, gsize len, char sep, GError **error)
       char *n = names->pdata[2 * c];
       gsize nl = GPOINTER_TO_SIZE (names->pdata[2 * c + 1]);
       const FlCsvColumn *col = lookup_column (table, table_len, n, nl);
-      guint64 bit;
+      guint bit;
 
       n[nl] = '\0'; /* the copy is ours: terminate names in place */
       if (col == NULL)
@@ -577,24 +620,24 @@ fl_csv_parser_new (const char *header, gsize len, char sep, GError **error)
       parser->cols[c].name = n;
       if (col->kind == COL_SKIP)
         continue;
-      bit = G_GUINT64_CONSTANT (1) << col->bit;
+      bit = col->bit;
       /* flow-export quirk 1: v6 prints peer_nexthop under a second
        * "nexthop" column. */
-      if ((seen & bit) && dialect == FL_CSV_DIALECT_FLOW_EXPORT &&
+      if (MARKED (seen, bit) && dialect == FL_CSV_DIALECT_FLOW_EXPORT &&
           col->bit == FL_FIELD_NEXTHOP &&
-          !(seen & FL_FIELD_BIT (FL_FIELD_PEER_NEXTHOP)))
+          !MARKED (seen, FL_FIELD_PEER_NEXTHOP))
         {
           parser->cols[c].bit = FL_FIELD_PEER_NEXTHOP;
           parser->cols[c].off = M_OFF (peer_nexthop);
-          bit = FL_FIELD_BIT (FL_FIELD_PEER_NEXTHOP);
+          bit = FL_FIELD_PEER_NEXTHOP;
         }
-      else if (seen & bit)
+      else if (MARKED (seen, bit))
         {
           fl_set_error (error, FL_ERROR_UNKNOWN_FORMAT, G_MAXUINT64,
                         "duplicate column \"%s\"", n);
           goto fail;
         }
-      seen |= bit;
+      MARK (seen, bit);
       known++;
       if (col->bit == FL_FIELD_EXTRA_PKTS)
         extra_col = (gint) c;
@@ -621,15 +664,14 @@ fl_csv_parser_new (const char *header, gsize len, char sep, GError **error)
 
   if (known == 0 ||
       (dialect == FL_CSV_DIALECT_NFDUMP &&
-       !((seen & FL_FIELD_BIT (FL_FIELD_SRCADDR)) &&
-         (seen & FL_FIELD_BIT (FL_FIELD_DSTADDR)))))
+       !(MARKED (seen, FL_FIELD_SRCADDR) && MARKED (seen, FL_FIELD_DSTADDR))))
     {
       fl_set_error (error, FL_ERROR_UNKNOWN_FORMAT, G_MAXUINT64,
                     "header has no flow column");
       goto fail;
     }
   parser->derive_times = dialect == FL_CSV_DIALECT_FLOW_EXPORT &&
-                         (seen & RAW_BASE) == RAW_BASE;
+                         (seen[1] & RAW_BASE) == RAW_BASE;
   parser->header_copy = g_steal_pointer (&copy);
   return parser;
 
@@ -772,6 +814,39 @@ parse_ipv4_prefix (const char *s, const char *e, const char **stop,
 }
 
 /* Dotted quad by hand; anything with ':' through inet_pton (IPv6). */
+/* "02:81:3e:ce:30:cc", as flowread prints it (either case). */
+static gboolean
+parse_mac (const char *s, const char *e, guint8 mac[6])
+{
+  if (e - s != 17)
+    return FALSE;
+  for (int i = 0; i < 6; i++, s += 3)
+    {
+      int hi = g_ascii_xdigit_value (s[0]), lo = g_ascii_xdigit_value (s[1]);
+
+      if (hi < 0 || lo < 0 || (i < 5 && s[2] != ':'))
+        return FALSE;
+      mac[i] = (guint8) (hi << 4 | lo);
+    }
+  return TRUE;
+}
+
+/* nfdump's "label-exp-bos": label < 2^20, exp < 8, bos 0 or 1. */
+static gboolean
+parse_mpls (const char *s, const char *e, guint64 *out)
+{
+  const char *d1 = memchr (s, '-', (gsize) (e - s));
+  guint64 label, exp, bos;
+
+  if (d1 == NULL || e - d1 != 4 || d1[2] != '-' ||
+      !parse_u64 (s, d1, &label) || label >= (1 << 20) ||
+      !parse_u64 (d1 + 1, d1 + 2, &exp) || exp > 7 ||
+      !parse_u64 (d1 + 3, e, &bos) || bos > 1)
+    return FALSE;
+  *out = label << 4 | exp << 1 | bos;
+  return TRUE;
+}
+
 static gboolean
 parse_addr (const char *s, const char *e, FlAddr *addr)
 {
@@ -955,7 +1030,7 @@ fl_csv_parser_parse (FlCsvParser *parser, const char *line, gsize len,
 {
   const char *p = line, *end = line + len;
   gboolean more = TRUE;
-  guint64 seen = 0;
+  guint64 seen[2] = { 0, 0 };
 
   for (guint c = 0; c < parser->n_cols; c++)
     {
@@ -990,7 +1065,7 @@ fl_csv_parser_parse (FlCsvParser *parser, const char *line, gsize len,
                     return row_error (parser, c, line, p, q, offset,
                                       "value out of range", error);
                   store_uint (flow, col, x);
-                  seen |= G_GUINT64_CONSTANT (1) << col->bit;
+                  MARK (seen, col->bit);
                   if (q == end)
                     more = FALSE;
                   p = q == end ? end : q + 1;
@@ -1005,7 +1080,7 @@ fl_csv_parser_parse (FlCsvParser *parser, const char *line, gsize len,
                   (q == end || *q == sep))
                 {
                   fl_addr_set_ipv4 ((FlAddr *) ((guint8 *) flow + col->off), a);
-                  seen |= G_GUINT64_CONSTANT (1) << col->bit;
+                  MARK (seen, col->bit);
                   if (q == end)
                     more = FALSE;
                   p = q == end ? end : q + 1;
@@ -1083,10 +1158,21 @@ fl_csv_parser_parse (FlCsvParser *parser, const char *line, gsize len,
                               "not TCP flags", error);
           store_uint (flow, col, v);
           break;
+        case COL_MAC:
+          if (!parse_mac (fs, fe, (guint8 *) flow + col->off))
+            return row_error (parser, c, line, fs, fe, offset,
+                              "not a MAC address", error);
+          break;
+        case COL_MPLS:
+          if (!parse_mpls (fs, fe, &v))
+            return row_error (parser, c, line, fs, fe, offset,
+                              "not an MPLS label-exp-bos", error);
+          store_uint (flow, col, v);
+          break;
         default:
           g_assert_not_reached ();
         }
-      seen |= G_GUINT64_CONSTANT (1) << col->bit;
+      MARK (seen, col->bit);
     }
 
   /* Anything left over is an extra column. */
@@ -1104,24 +1190,24 @@ fl_csv_parser_parse (FlCsvParser *parser, const char *line, gsize len,
       return FL_STATUS_ERROR;
     }
 
-  if (parser->derive_times && (seen & RAW_BASE) == RAW_BASE)
+  if (parser->derive_times && (seen[1] & RAW_BASE) == RAW_BASE)
     {
-      if (seen & RAW_BIT (RAW_FIRST))
+      if (MARKED (seen, RAW_FIRST))
         {
           flow->first = fl_time_from_uptime (flow->unix_secs, flow->unix_nsecs,
                                              flow->sysuptime, flow->uptime_first);
-          seen |= FL_FIELD_BIT (FL_FIELD_FIRST);
+          MARK (seen, FL_FIELD_FIRST);
         }
-      if (seen & RAW_BIT (RAW_LAST))
+      if (MARKED (seen, RAW_LAST))
         {
           flow->last = fl_time_from_uptime (flow->unix_secs, flow->unix_nsecs,
                                             flow->sysuptime, flow->uptime_last);
-          seen |= FL_FIELD_BIT (FL_FIELD_LAST);
+          MARK (seen, FL_FIELD_LAST);
         }
-      if ((seen & (RAW_BIT (RAW_FIRST) | RAW_BIT (RAW_LAST))) ==
-          (RAW_BIT (RAW_FIRST) | RAW_BIT (RAW_LAST)))
-        seen |= FL_FIELD_BIT (FL_FIELD_FT_TIMES);
+      if (MARKED (seen, RAW_FIRST) && MARKED (seen, RAW_LAST))
+        MARK (seen, FL_FIELD_FT_TIMES);
     }
-  flow->present = seen & OUTPUT_MASK;
+  flow->present = seen[0];
+  flow->present_hi = seen[1] & OUTPUT_MASK_HI;
   return FL_STATUS_OK;
 }

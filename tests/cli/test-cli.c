@@ -232,10 +232,12 @@ test_csv_header (void)
   g_autoptr (GString) header = g_string_new (NULL);
   FlTestRun r;
   const char *nl;
+  guint n_order;
+  const FlField *order = fl_field_get_output_order (&n_order);
 
-  for (int f = 0; f < 32 /* ABI 1.0 output fields; TEMPORARY */; f++)
-    g_string_append_printf (header, "%s%s", f > 0 ? "," : "",
-                            fl_field_name ((FlField) f));
+  for (guint i = 0; i < n_order; i++)
+    g_string_append_printf (header, "%s%s", i > 0 ? "," : "",
+                            fl_field_name (order[i]));
   g_string_append_c (header, '\n');
 
   run (&r, "-o", "csv", path, path, NULL);
@@ -250,7 +252,7 @@ test_csv_header (void)
     g_autofree char *row = g_strndup (r.out + header->len,
                                       (gsize) (nl - r.out) - header->len);
     g_auto (GStrv) cells = g_strsplit (row, ",", -1);
-    g_assert_cmpuint (g_strv_length (cells), ==, 32 /* ABI 1.0 output fields; TEMPORARY */);
+    g_assert_cmpuint (g_strv_length (cells), ==, n_order);
     g_assert_cmpstr (cells[FL_FIELD_SRCADDR], ==, "2001:db8:1::1");
   }
   fl_test_run_clear (&r);
@@ -716,12 +718,200 @@ write_flows (FlOutputFormat format, const FlFlow *flows, guint n)
   return text;
 }
 
+/* A flow with every output field set, at the edges of its range: every key
+ * in output order, MACs and MPLS entries as strings, times before 1970 and
+ * after 2038, 2^64-1. Expected lines written by hand. */
+static void
+fill_all_fields (FlFlow *flow)
+{
+  fl_flow_init (flow);
+  flow->present = G_MAXUINT64; /* ft_times too: never printed */
+  flow->present_hi = (G_GUINT64_CONSTANT (1) << (FL_N_FIELDS - 64)) - 1;
+  flow->first = -1;
+  flow->last = G_GINT64_CONSTANT (4102444800123456789);
+  flow->recv_time = G_GINT64_CONSTANT (2147483648000000000);
+  g_assert_true (fl_addr_parse (&flow->srcaddr, "192.0.2.1"));
+  g_assert_true (fl_addr_parse (&flow->dstaddr, "2001:db8::1"));
+  g_assert_true (fl_addr_parse (&flow->nexthop, "10.0.0.1"));
+  g_assert_true (fl_addr_parse (&flow->exaddr, "::ffff:192.0.2.7"));
+  g_assert_true (fl_addr_parse (&flow->bgp_nexthop, "198.51.100.61"));
+  g_assert_true (fl_addr_parse (&flow->dst_xlt_ip, "fe80::2"));
+  g_assert_true (fl_addr_parse (&flow->src_xlt_ip, "203.0.113.62"));
+  g_assert_true (fl_addr_parse (&flow->peer_nexthop, "2001:db8::27"));
+  g_assert_true (fl_addr_parse (&flow->router_sc, "192.0.2.29"));
+  flow->srcport = 65535;
+  flow->dstport = 2048;
+  flow->prot = 1;
+  flow->dPkts = G_MAXUINT64;
+  flow->dOctets = 1;
+  flow->tcp_flags = 255;
+  flow->tos = 254;
+  flow->input = G_MAXUINT32;
+  flow->output = 0;
+  flow->src_as = 4200000000u;
+  flow->dst_as = 64512;
+  flow->src_mask = 32;
+  flow->dst_mask = 128;
+  flow->engine_type = 65535;
+  flow->engine_id = 7;
+  flow->app_latency_us = G_MAXUINT64;
+  flow->biflow_dir = 2;
+  flow->cli_latency_us = 0;
+  flow->dFlows = G_MAXUINT32;
+  flow->direction = 1;
+  flow->dst_tag = 22;
+  flow->dst_tos = 34;
+  flow->dst_vlan = 4095;
+  flow->dst_xlt_port = 443;
+  flow->egress_vrf = 67;
+  flow->extra_pkts = 23;
+  flow->flow_end_reason = 37;
+  flow->flow_id = G_MAXUINT64 - 1;
+  flow->fwd_status = 64;
+  memcpy (flow->in_dst_mac, "\x02\x99\xc3\x90\x66\xbc", 6);
+  flow->in_encaps = 24;
+  memset (flow->in_src_mac, 0, 6);
+  flow->ingress_vrf = 66;
+  flow->marked_tos = 25;
+  flow->mpls[0] = 1048575u << 4 | 7 << 1 | 1;
+  for (guint i = 1; i < 9; i++)
+    flow->mpls[i] = (i + 1) * 1000 << 4 | (i % 8) << 1;
+  flow->mpls[9] = 0;
+  flow->next_as = 42;
+  flow->out_bytes = 39;
+  memset (flow->out_dst_mac, 0xff, 6);
+  flow->out_encaps = 26;
+  flow->out_packets = 38;
+  memcpy (flow->out_src_mac, "\x02\x81\x3e\xce\x30\xcc", 6);
+  flow->prev_as = 43;
+  flow->src_tag = 30;
+  flow->src_vlan = 40;
+  flow->src_xlt_port = 64;
+  flow->srv_latency_us = 60;
+  flow->tag = 31;
+}
+
+static void
+test_writer_all_fields (void)
+{
+  static const char want_json[] =
+    "{\"first\":\"1969-12-31T23:59:59.999999999Z\","
+    "\"last\":\"2100-01-01T00:00:00.123456789Z\","
+    "\"srcaddr\":\"192.0.2.1\",\"dstaddr\":\"2001:db8::1\","
+    "\"srcport\":65535,\"dstport\":2048,\"prot\":1,"
+    "\"dPkts\":18446744073709551615,\"dOctets\":1,\"tcp_flags\":255,"
+    "\"tos\":254,\"input\":4294967295,\"output\":0,"
+    "\"nexthop\":\"10.0.0.1\",\"exaddr\":\"::ffff:192.0.2.7\","
+    "\"src_as\":4200000000,\"dst_as\":64512,\"src_mask\":32,"
+    "\"dst_mask\":128,\"engine_type\":65535,\"engine_id\":7,"
+    "\"app_latency_us\":18446744073709551615,"
+    "\"bgp_nexthop\":\"198.51.100.61\",\"biflow_dir\":2,"
+    "\"cli_latency_us\":0,\"dFlows\":4294967295,\"direction\":1,"
+    "\"dst_tag\":22,\"dst_tos\":34,\"dst_vlan\":4095,"
+    "\"dst_xlt_ip\":\"fe80::2\",\"dst_xlt_port\":443,\"egress_vrf\":67,"
+    "\"extra_pkts\":23,\"flow_end_reason\":37,"
+    "\"flow_id\":18446744073709551614,\"fwd_status\":64,"
+    "\"in_dst_mac\":\"02:99:c3:90:66:bc\",\"in_encaps\":24,"
+    "\"in_src_mac\":\"00:00:00:00:00:00\",\"ingress_vrf\":66,"
+    "\"marked_tos\":25,\"mpls_1\":\"1048575-7-1\",\"mpls_10\":\"0-0-0\","
+    "\"mpls_2\":\"2000-1-0\",\"mpls_3\":\"3000-2-0\",\"mpls_4\":\"4000-3-0\","
+    "\"mpls_5\":\"5000-4-0\",\"mpls_6\":\"6000-5-0\",\"mpls_7\":\"7000-6-0\","
+    "\"mpls_8\":\"8000-7-0\",\"mpls_9\":\"9000-0-0\","
+    "\"next_as\":42,\"out_bytes\":39,\"out_dst_mac\":\"ff:ff:ff:ff:ff:ff\","
+    "\"out_encaps\":26,\"out_packets\":38,"
+    "\"out_src_mac\":\"02:81:3e:ce:30:cc\","
+    "\"peer_nexthop\":\"2001:db8::27\",\"prev_as\":43,"
+    "\"recv_time\":\"2038-01-19T03:14:08.000000000Z\","
+    "\"router_sc\":\"192.0.2.29\",\"src_tag\":30,\"src_vlan\":40,"
+    "\"src_xlt_ip\":\"203.0.113.62\",\"src_xlt_port\":64,"
+    "\"srv_latency_us\":60,\"tag\":31}\n";
+  static const char want_csv[] =
+    "first,last,srcaddr,dstaddr,srcport,dstport,prot,dPkts,dOctets,"
+    "tcp_flags,tos,input,output,nexthop,exaddr,src_as,dst_as,src_mask,"
+    "dst_mask,engine_type,engine_id,app_latency_us,bgp_nexthop,biflow_dir,"
+    "cli_latency_us,dFlows,direction,dst_tag,dst_tos,dst_vlan,dst_xlt_ip,"
+    "dst_xlt_port,egress_vrf,extra_pkts,flow_end_reason,flow_id,fwd_status,"
+    "in_dst_mac,in_encaps,in_src_mac,ingress_vrf,marked_tos,mpls_1,mpls_10,"
+    "mpls_2,mpls_3,mpls_4,mpls_5,mpls_6,mpls_7,mpls_8,mpls_9,next_as,"
+    "out_bytes,out_dst_mac,out_encaps,out_packets,out_src_mac,peer_nexthop,"
+    "prev_as,recv_time,router_sc,src_tag,src_vlan,src_xlt_ip,src_xlt_port,"
+    "srv_latency_us,tag\n"
+    "1969-12-31T23:59:59.999999999Z,2100-01-01T00:00:00.123456789Z,"
+    "192.0.2.1,2001:db8::1,65535,2048,1,18446744073709551615,1,255,254,"
+    "4294967295,0,10.0.0.1,::ffff:192.0.2.7,4200000000,64512,32,128,65535,7,"
+    "18446744073709551615,198.51.100.61,2,0,4294967295,1,22,34,4095,fe80::2,"
+    "443,67,23,37,18446744073709551614,64,02:99:c3:90:66:bc,24,"
+    "00:00:00:00:00:00,66,25,1048575-7-1,0-0-0,2000-1-0,3000-2-0,4000-3-0,"
+    "5000-4-0,6000-5-0,7000-6-0,8000-7-0,9000-0-0,42,39,ff:ff:ff:ff:ff:ff,"
+    "26,38,02:81:3e:ce:30:cc,2001:db8::27,43,2038-01-19T03:14:08.000000000Z,"
+    "192.0.2.29,30,40,203.0.113.62,64,60,31\n";
+  FlFlow flow;
+  g_autofree char *json = NULL, *csv = NULL;
+
+  fill_all_fields (&flow);
+  json = write_flows (FL_OUTPUT_JSON, &flow, 1);
+  g_assert_cmpstr (json, ==, want_json);
+  csv = write_flows (FL_OUTPUT_CSV, &flow, 1);
+  g_assert_cmpstr (csv, ==, want_csv);
+
+  /* A caller built against ABI 1.0 (smaller struct): only the fields its
+   * struct holds, even if the bits beyond say otherwise. */
+  flow.struct_size = G_STRUCT_OFFSET (FlFlow, present_hi);
+  g_free (json);
+  json = write_flows (FL_OUTPUT_JSON, &flow, 1);
+  g_assert_null (strstr (json, "mpls_1"));
+  g_assert_null (strstr (json, "flow_id"));
+  g_assert_nonnull (strstr (json, "\"dFlows\":4294967295,\"dst_tag\":22,"
+                                  "\"extra_pkts\":23,"));
+  g_assert_true (g_str_has_suffix (json, ",\"tag\":31}\n"));
+}
+
+/* The nfcapd expected output (written from nfdump's own view of the file)
+ * uses the same key names in the same order as the writers. */
+static void
+test_writer_rich_key_order (void)
+{
+  g_autofree char *path =
+    fl_test_corpus_path ("nfcapd/expected/v16-ipfix-rich.nfcapd.jsonl");
+  g_autofree char *text = NULL, *first = NULL;
+  g_autoptr (GRegex) re = g_regex_new ("\"([A-Za-z0-9_]+)\":", 0, 0, NULL);
+  g_autoptr (GMatchInfo) m = NULL;
+  g_autoptr (GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) want = g_ptr_array_new ();
+  g_autoptr (GHashTable) in_file = g_hash_table_new (g_str_hash, g_str_equal);
+  const FlField *order;
+  guint n_order;
+  gsize len;
+
+  text = fl_test_read_file (path, &len);
+  first = g_strndup (text, strcspn (text, "\n"));
+  for (g_regex_match (re, first, 0, &m); g_match_info_matches (m);
+       g_match_info_next (m, NULL))
+    g_ptr_array_add (keys, g_match_info_fetch (m, 1));
+  /* the rich file carries most of the nfcapd fields */
+  g_assert_cmpuint (keys->len, >=, 50);
+  for (guint i = 0; i < keys->len; i++)
+    {
+      g_assert_cmpint (fl_field_from_name (keys->pdata[i]), >=, 0);
+      g_hash_table_add (in_file, keys->pdata[i]);
+    }
+  order = fl_field_get_output_order (&n_order);
+  for (guint i = 0; i < n_order; i++)
+    if (g_hash_table_contains (in_file, fl_field_name (order[i])))
+      g_ptr_array_add (want, (gpointer) fl_field_name (order[i]));
+  g_assert_cmpuint (want->len, ==, keys->len);
+  for (guint i = 0; i < keys->len; i++)
+    g_assert_cmpstr (keys->pdata[i], ==, want->pdata[i]);
+}
+
 static void
 test_writer_empty_flow (void)
 {
   FlFlow flow;
   g_autofree char *json = NULL, *csv = NULL, *fe = NULL;
-  g_autofree char *commas = g_strnfill (32 /* ABI 1.0 output fields; TEMPORARY */ - 1, ',');
+  guint n_order;
+  g_autofree char *commas = (fl_field_get_output_order (&n_order),
+                             g_strnfill (n_order - 1, ','));
   const char *nl;
 
   fl_flow_init (&flow);
@@ -916,6 +1106,8 @@ test_writer_numbers (void)
   g_autoptr (GString) csv = g_string_new (NULL);
   g_autofree char *got_json = NULL, *got_csv = NULL;
   GRand *rand = g_rand_new_with_seed (1010);
+  guint n_order;
+  const FlField *order = fl_field_get_output_order (&n_order);
 
   for (guint i = 0; i < N; i++)
     {
@@ -957,14 +1149,15 @@ test_writer_numbers (void)
             }
           flows[i].present |= FL_FIELD_BIT (fields[k]);
         }
-      /* expected lines, fields in FlField order */
-      for (int f = 0; f < 32 /* ABI 1.0 output fields; TEMPORARY */; f++)
+      /* expected lines, fields in output order */
+      for (guint o = 0; o < n_order; o++)
         {
+          FlField f = order[o];
           gsize k;
 
-          for (k = 0; k < G_N_ELEMENTS (fields) && fields[k] != (FlField) f; k++)
+          for (k = 0; k < G_N_ELEMENTS (fields) && fields[k] != f; k++)
             ;
-          if (f > 0)
+          if (o > 0)
             g_string_append_c (row, ',');
           if (k == G_N_ELEMENTS (fields))
             continue;
@@ -1133,6 +1326,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/closed-pipe", test_closed_pipe);
   g_test_add_func ("/writer/empty-flow", test_writer_empty_flow);
   g_test_add_func ("/writer/times", test_writer_times);
+  g_test_add_func ("/writer/all-fields", test_writer_all_fields);
+  g_test_add_func ("/writer/rich-key-order", test_writer_rich_key_order);
   g_test_add_func ("/writer/flow-export-synth", test_writer_flow_export_synth);
   g_test_add_func ("/writer/addresses", test_writer_addresses);
   g_test_add_func ("/writer/addresses-random", test_writer_addresses_random);
