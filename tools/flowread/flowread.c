@@ -473,8 +473,10 @@ main (int argc, char **argv)
   gboolean any_failed = FALSE, any_truncated = FALSE;
   int status;
 
+  /* _exit(): nothing more runs with the privileges, not even atexit
+   * handlers (a sanitizer's leak check would fail there, set-uid). */
   if (refuse_privileged ())
-    return EXIT_USAGE;
+    _exit (EXIT_USAGE);
 
   /* Our help is help_text (kept in step with the man page), not GOption's. */
   g_option_context_set_help_enabled (context, FALSE);
