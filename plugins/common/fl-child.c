@@ -217,14 +217,16 @@ build_env (const char *const *extra)
   return (char **) g_ptr_array_free (env, FALSE);
 }
 
-/* Closes the fds [from, to) in the child. */
+/* Closes the fds [from, to) in the child; with to_end, every fd from
+ * `from` on (close_range() reaches past to, the fallback loop stops there). */
 static void
-close_range_in_child (int from, int to)
+close_range_in_child (int from, int to, gboolean to_end)
 {
-  if (from >= to)
+  if (from >= to && !to_end)
     return;
 #ifdef SYS_close_range
-  if (syscall (SYS_close_range, (unsigned) from, (unsigned) to - 1, 0u) == 0)
+  if (syscall (SYS_close_range, (unsigned) from,
+               to_end ? ~0u : (unsigned) to - 1, 0u) == 0)
     return;
 #endif
   for (int fd = from; fd < to; fd++)
@@ -267,9 +269,9 @@ child_exec (const char *const *argv, char **envp, int in_fd, int out_fd,
    * exec closes it and the parent reads EOF = success) and keep_fd. */
   lo = keep_fd >= 3 ? MIN (keep_fd, report_fd) : report_fd;
   hi = keep_fd >= 3 ? MAX (keep_fd, report_fd) : report_fd;
-  close_range_in_child (3, lo);
-  close_range_in_child (lo + 1, hi);
-  close_range_in_child (hi + 1, MAX (max_fd, hi + 1));
+  close_range_in_child (3, lo, FALSE);
+  close_range_in_child (lo + 1, hi, FALSE);
+  close_range_in_child (hi + 1, MAX (max_fd, hi + 1), TRUE);
 
   execve (argv[0], (char *const *) argv, envp);
 fail:
