@@ -4,6 +4,8 @@
  */
 #include "fl-format.h"
 
+#include <pthread.h>
+
 /* Built by the compiler: no initialisation, shared read-only pages. */
 #define D4(a, b, c, d) \
   (0x30303030u + ((a) | (b) << 8 | (c) << 16 | (guint32) (d) << 24)),
@@ -42,33 +44,38 @@ const guint16 _fl_hex2[256] = { ALL (HEX2) };
 
 guint8 _fl_zero_run[256];
 
+/* Built once, maybe by several threads at once: pthread_once(), which
+ * ThreadSanitizer sees (the store of g_once_init_leave() is inside the
+ * uninstrumented libglib, so TSan reported the table reads as races). */
+static void
+format_build (void)
+{
+  for (guint v = 0; v < 256; v++)
+    {
+      guint best = 0, best_len = 0;
+
+      for (guint i = 0; i < 8; i++)
+        {
+          guint n = 0;
+
+          while (i + n < 8 && (v & (1u << (i + n))))
+            n++;
+          if (n > best_len) /* strictly longer: the leftmost wins */
+            {
+              best = i;
+              best_len = n;
+            }
+        }
+      _fl_zero_run[v] = best_len >= 2 ? (guint8) (best << 4 | best_len) : 0;
+    }
+}
+
 void
 _fl_format_init (void)
 {
-  static gsize done;
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-  if (g_once_init_enter (&done))
-    {
-      for (guint v = 0; v < 256; v++)
-        {
-          guint best = 0, best_len = 0;
-
-          for (guint i = 0; i < 8; i++)
-            {
-              guint n = 0;
-
-              while (i + n < 8 && (v & (1u << (i + n))))
-                n++;
-              if (n > best_len) /* strictly longer: the leftmost wins */
-                {
-                  best = i;
-                  best_len = n;
-                }
-            }
-          _fl_zero_run[v] = best_len >= 2 ? (guint8) (best << 4 | best_len) : 0;
-        }
-      g_once_init_leave (&done, 1);
-    }
+  pthread_once (&once, format_build);
 }
 
 char *

@@ -33,6 +33,8 @@
  */
 #include <flowread/flowread-plugin.h>
 
+#include <pthread.h>
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define FLOWD_HAVE_CLMUL 1
@@ -113,38 +115,41 @@ v2_fields_size (guint32 f)
 
 /* CRC32 slice-by-16 tables: crc_table[k][b] is the CRC register after byte
  * b followed by k zero bytes. Built once (probe() may run on several
- * threads at once, hence g_once). */
+ * threads at once, hence pthread_once(): unlike g_once_init_*(), whose
+ * store is inside the uninstrumented libglib, ThreadSanitizer sees it). */
 static guint32 crc_table[16][256];
 #ifdef FLOWD_HAVE_CLMUL
 static gboolean crc_use_clmul;  /* set by crc_init() */
 #endif
 
 static void
+crc_build (void)
+{
+  for (guint i = 0; i < 256; i++)
+    {
+      guint32 c = i;
+
+      for (int k = 0; k < 8; k++)
+        c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+      crc_table[0][i] = c;
+    }
+  for (guint i = 0; i < 256; i++)
+    for (guint t = 1; t < 16; t++)
+      crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^
+                        crc_table[0][crc_table[t - 1][i] & 0xff];
+#ifdef FLOWD_HAVE_CLMUL
+  __builtin_cpu_init ();
+  crc_use_clmul = __builtin_cpu_supports ("pclmul") &&
+                  __builtin_cpu_supports ("sse4.1");
+#endif
+}
+
+static void
 crc_init (void)
 {
-  static gsize done = 0;
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-  if (g_once_init_enter (&done))
-    {
-      for (guint i = 0; i < 256; i++)
-        {
-          guint32 c = i;
-
-          for (int k = 0; k < 8; k++)
-            c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
-          crc_table[0][i] = c;
-        }
-      for (guint i = 0; i < 256; i++)
-        for (guint t = 1; t < 16; t++)
-          crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^
-                            crc_table[0][crc_table[t - 1][i] & 0xff];
-#ifdef FLOWD_HAVE_CLMUL
-      __builtin_cpu_init ();
-      crc_use_clmul = __builtin_cpu_supports ("pclmul") &&
-                      __builtin_cpu_supports ("sse4.1");
-#endif
-      g_once_init_leave (&done, 1);
-    }
+  pthread_once (&once, crc_build);
 }
 
 /* flowd's CRC with tables: register starts at 0, no final XOR. */

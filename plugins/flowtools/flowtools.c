@@ -620,6 +620,11 @@ struct _FtReader {
   guint8         *zbuf;
 
   FlStatus        status;      /* sticky END/ERROR */
+
+  /* the current part's stated flow count (0 = none stated) and where its
+   * body starts: a part that ends with fewer flows is truncated */
+  guint32         part_count;
+  guint64         part_body_start;
 };
 
 static inline void
@@ -881,11 +886,34 @@ ft_read_header (FtReader *self, FtHeader *h, gboolean strict,
   return TRUE;
 }
 
+/* The flow count a header vouches for, 0 if none. flow-tools.md section 8
+ * item 4: the count is advisory (0 in open or crashed captures, absent in
+ * streaming files, sometimes simply wrong); trust it only when DONE is set
+ * and STREAMING is not. The tools that close a file with a real count
+ * (flow-capture at rotation, flow-cat -o) write it together with the
+ * capture end time: a header with DONE and a count but no CAP_END
+ * (tlv-countmismatch-*.ft: count 7, one record, read as 1 flow like
+ * flow-export does) was not written by them, and its count is metadata
+ * only. A trusted count larger than the flows the part holds means the
+ * file was cut at a record boundary. */
+static guint32
+ft_trusted_count (const FtHeader *h)
+{
+  const guint want = FT_HAVE_COUNT | FT_HAVE_CAP_END | FT_HAVE_FLAGS;
+
+  if ((h->have & want) != want || !(h->flags & FT_FLAG_DONE) ||
+      (h->flags & FT_FLAG_STREAMING))
+    return 0;
+  return h->flow_count;
+}
+
 /* Starts reading the body of the part whose header h was just read. */
 static gboolean
 ft_start_part (FtReader *self, const FtHeader *h, GError **error)
 {
   self->n_parts++;
+  self->part_count = ft_trusted_count (h);
+  self->part_body_start = fl_stream_tell (self->stream);
   self->layout = h->layout;
   self->be = h->big_endian;
   self->rec_size = h->layout->rec_size;
@@ -976,6 +1004,29 @@ ft_fail_partial (FtReader *self, GError **error)
                   tail, self->rec_size, self->layout->name);
 }
 
+/* The clean end of the last part: END, or TRUNCATED when its header
+ * vouches for more flows than it holds (ft_trusted_count()). */
+static FlStatus
+ft_end_of_part (FtReader *self, GError **error)
+{
+  guint64 n = self->body == FT_BODY_ZLIB
+                ? (guint64) self->z.total_out / self->rec_size
+                : (fl_stream_tell (self->stream) - self->part_body_start) /
+                    self->rec_size;
+
+  if (n >= self->part_count)
+    return FL_STATUS_END;
+  if (fl_stream_failed (self->stream, error))
+    {
+      self->status = FL_STATUS_ERROR;
+      return FL_STATUS_ERROR;
+    }
+  return ft_fail (self, error, FL_ERROR_TRUNCATED,
+                  fl_stream_tell (self->stream),
+                  "the header says %u flows, the file ends after %"
+                  G_GUINT64_FORMAT, self->part_count, n);
+}
+
 /* Raw body: consume the records handed out, peek the next chunk.
  * Returns OK with a new window, END, or ERROR. */
 static FlStatus
@@ -995,7 +1046,7 @@ ft_refill_plain (FtReader *self, GError **error)
       return FL_STATUS_ERROR;
     }
   if (avail == 0)
-    return FL_STATUS_END;
+    return ft_end_of_part (self, error);
   self->win = self->pos = p;
   self->end = p + avail;
   /* a short tail may still be a header-only second file */
@@ -1023,7 +1074,7 @@ ft_after_zlib (FtReader *self, GError **error)
       return FL_STATUS_ERROR;
     }
   if (avail == 0)
-    return FL_STATUS_END;
+    return ft_end_of_part (self, error);
   for (gsize i = 0, n = 0; i < avail && i < 8; i++)
     n += (gsize) g_snprintf (hex + n, sizeof hex - n, "%s%02x",
                              i ? " " : "", p[i]);

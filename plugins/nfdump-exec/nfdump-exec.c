@@ -14,9 +14,18 @@
  * nfdump exits 0 even on a corrupt or truncated file and then prints
  * "No matching flows": anything on its stderr is therefore an error here.
  *
- * nfdump wants a file name: a plain file is passed by path; a wrapped input
- * (gzip) or a pipe is first copied to a temporary file (mkstemp in
- * g_get_tmp_dir(), removed at close).
+ * nfdump wants a regular file: a plain file is passed by path; a wrapped
+ * input (gzip) or a pipe is first copied to a temporary file. nfdump 1.7.1
+ * cannot read a pipe ("/dev/stdin is not a file or directory": it stat()s
+ * the name and seeks to the appendix), so streaming is not possible. The
+ * copy has no name: O_TMPFILE in g_get_tmp_dir() (or mkstemp() and an
+ * immediate unlink() where O_TMPFILE is missing), handed to nfdump as
+ * /dev/fd/N, so that nothing is left on disk on any exit path, SIGKILL
+ * included. The copy is capped at NFDUMP_COPY_MAX bytes (1 GiB, or
+ * $FLOWREAD_NFDUMP_COPY_MAX; nfcapd rotates files every few minutes, and a
+ * gzip bomb must not fill the disk): beyond it, FL_ERROR_LIMIT. Input that
+ * does not start with the nfcapd magic is refused before anything is
+ * copied (`-F nfdump-exec /dev/zero`).
  *
  * Known differences from the nfcapd record: fields nfdump prints as 0 when
  * absent (next hop, AS, masks, interfaces) are reported as present zeros;
@@ -43,6 +52,8 @@ static const FlExecProgram nfdump = {
 #define NFDUMP_MAGIC_LE1 0xA5
 #define NFDUMP_LINE_MAX 4096
 #define NFDUMP_N_FIELDS 20
+/* Default cap of the temporary copy of a wrapped or piped input. */
+#define NFDUMP_COPY_MAX (G_GUINT64_CONSTANT (1) << 30)
 
 /* Order matters: parse_line() reads the fields in this order. */
 #define NFDUMP_FORMAT                                                        \
@@ -52,7 +63,7 @@ static const FlExecProgram nfdump = {
 typedef struct {
   FlChild *child;
   char    *program;
-  char    *tmp_path;   /* our temporary copy, removed at close */
+  int      tmp_fd;     /* our nameless temporary copy, or -1 */
   guint64  line_no;
   FlStatus status;     /* sticky END / ERROR */
   gint64   file_length;
@@ -103,28 +114,71 @@ nfdump_exec_close (gpointer handle)
   if (nf == NULL)
     return;
   fl_child_free (nf->child);
-  if (nf->tmp_path != NULL)
-    g_unlink (nf->tmp_path);
-  g_free (nf->tmp_path);
+  if (nf->tmp_fd >= 0)
+    close (nf->tmp_fd);
   g_free (nf->program);
   g_free (nf);
 }
 
-/* Copies the rest of stream into a new temporary file. */
-static char *
-copy_to_temp (FlStream *stream, GError **error)
+/* NFDUMP_COPY_MAX, or $FLOWREAD_NFDUMP_COPY_MAX (bytes; ignored set-uid). */
+static guint64
+copy_max (void)
 {
-  g_autofree char *path = g_build_filename (g_get_tmp_dir (),
-                                            "flowread-nfdump-XXXXXX", NULL);
-  int fd = g_mkstemp_full (path, O_RDWR | O_CLOEXEC, 0600);
+  gboolean privileged = getuid () != geteuid () || getgid () != getegid ();
+  const char *value = privileged ? NULL : g_getenv ("FLOWREAD_NFDUMP_COPY_MAX");
+  guint64 v;
 
+  if (value != NULL && g_ascii_string_to_unsigned (value, 10, 1, G_MAXUINT64,
+                                                   &v, NULL))
+    return v;
+  return NFDUMP_COPY_MAX;
+}
+
+/* A nameless file in the temporary folder (see the file comment). */
+static int
+open_nameless_temp (GError **error)
+{
+  const char *dir = g_get_tmp_dir ();
+  g_autofree char *path = NULL;
+  int fd = -1;
+
+#ifdef O_TMPFILE
+  fd = open (dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+#endif
   if (fd < 0)
     {
-      fl_set_error (error, FL_ERROR_IO, G_MAXUINT64,
-                    "cannot create a temporary file for nfdump in %s: %s",
-                    g_get_tmp_dir (), g_strerror (errno));
-      return NULL;
+      /* No O_TMPFILE (old kernel, some file systems): a name for an
+       * instant. */
+      path = g_build_filename (dir, "flowread-nfdump-XXXXXX", NULL);
+      fd = g_mkstemp_full (path, O_RDWR | O_CLOEXEC, 0600);
+      if (fd >= 0)
+        g_unlink (path);
     }
+  if (fd < 0)
+    fl_set_error (error, FL_ERROR_IO, G_MAXUINT64,
+                  "cannot create a temporary file for nfdump in %s: %s",
+                  dir, g_strerror (errno));
+  else if (fd <= 2)
+    {
+      /* fd 0..2 would be replaced by the child's pipes. */
+      int nfd = fcntl (fd, F_DUPFD_CLOEXEC, 3);
+
+      close (fd);
+      fd = nfd;
+    }
+  return fd;
+}
+
+/* Copies the rest of stream into a nameless temporary file, at most
+ * copy_max() bytes; returns its fd, positioned at 0, or -1. */
+static int
+copy_to_temp (FlStream *stream, GError **error)
+{
+  guint64 max = copy_max (), copied = 0;
+  int fd = open_nameless_temp (error);
+
+  if (fd < 0)
+    return -1;
   for (;;)
     {
       gsize avail = 0;
@@ -135,6 +189,15 @@ copy_to_temp (FlStream *stream, GError **error)
         goto fail;
       if (avail == 0)
         break;
+      if (avail > max - copied)
+        {
+          fl_set_error (error, FL_ERROR_LIMIT, fl_stream_tell (stream),
+                        "the input is larger than %" G_GUINT64_FORMAT " bytes, "
+                        "the cap of nfdump-exec's temporary copy of a wrapped "
+                        "or piped nfcapd file (FLOWREAD_NFDUMP_COPY_MAX sets "
+                        "it; or pass the plain file by name)", max);
+          goto fail;
+        }
       while (done < avail)
         {
           ssize_t n = write (fd, p + done, avail - done);
@@ -144,29 +207,26 @@ copy_to_temp (FlStream *stream, GError **error)
           if (n < 0)
             {
               fl_set_error (error, FL_ERROR_IO, G_MAXUINT64,
-                            "writing the temporary file %s: %s", path,
-                            g_strerror (errno));
+                            "writing the temporary copy for nfdump in %s: %s",
+                            g_get_tmp_dir (), g_strerror (errno));
               goto fail;
             }
           done += (gsize) n;
         }
+      copied += avail;
       fl_stream_consume (stream, avail);
     }
-  if (close (fd) != 0)
+  if (lseek (fd, 0, SEEK_SET) != 0)
     {
-      fd = -1;
       fl_set_error (error, FL_ERROR_IO, G_MAXUINT64,
-                    "writing the temporary file %s: %s", path,
-                    g_strerror (errno));
+                    "the temporary copy for nfdump: %s", g_strerror (errno));
       goto fail;
     }
-  return g_steal_pointer (&path);
+  return fd;
 
 fail:
-  if (fd >= 0)
-    close (fd);
-  g_unlink (path);
-  return NULL;
+  close (fd);
+  return -1;
 }
 
 static gpointer
@@ -180,6 +240,7 @@ nfdump_exec_open (FlStream *stream, const FlOptions *options, GError **error)
   static const char *const env[] = { "TZ=UTC", NULL };
 
   nf->status = FL_STATUS_OK;
+  nf->tmp_fd = -1;
   nf->program = fl_exec_open_program (&nfdump, error);
   if (nf->program == NULL)
     goto fail;
@@ -211,18 +272,24 @@ nfdump_exec_open (FlStream *stream, const FlOptions *options, GError **error)
     {
       guint64 start = fl_stream_tell (stream);
 
-      nf->tmp_path = copy_to_temp (stream, error);
-      if (nf->tmp_path == NULL)
+      if (!nf->have_header)
+        {
+          fl_set_error (error, FL_ERROR_CORRUPT, start,
+                        "not an nfcapd file (no nfcapd magic and header)");
+          goto fail;
+        }
+      nf->tmp_fd = copy_to_temp (stream, error);
+      if (nf->tmp_fd < 0)
         goto fail;
       nf->file_length = (gint64) (fl_stream_tell (stream) - start);
-      arg_path = g_strdup (nf->tmp_path);
+      arg_path = g_strdup_printf ("/dev/fd/%d", nf->tmp_fd);
     }
 
   {
     const char *argv[] = { nf->program, "-r", arg_path, "-q", "-N", "-6",
                            "-o", NFDUMP_FORMAT, NULL };
 
-    nf->child = fl_child_spawn (argv, env, NULL, error);
+    nf->child = fl_child_spawn_full (argv, env, NULL, nf->tmp_fd, error);
     if (nf->child == NULL)
       goto fail;
   }
@@ -535,26 +602,7 @@ finish (NfdumpExec *nf, GError **error)
   if (err[0] == '\0')
     return FL_STATUS_END;
 
-  {
-    g_auto (GStrv) lines = g_strsplit (err, "\n", 4);
-    GString *s = g_string_new (NULL);
-
-    for (guint i = 0; lines[i] != NULL && i < 3; i++)
-      {
-        g_strstrip (lines[i]);
-        if (lines[i][0] == '\0')
-          continue;
-        if (s->len > 0)
-          g_string_append (s, " / ");
-        g_string_append (s, lines[i]);
-      }
-    if (s->len > 300)
-      {
-        g_string_truncate (s, 300);
-        g_string_append (s, "...");
-      }
-    msg = g_string_free (s, FALSE);
-  }
+  msg = fl_child_get_stderr_excerpt (nf->child);
 
   if (nf->have_header && nf->file_length >= 0 && nf->off_appendix > 0 &&
       nf->off_appendix > (guint64) nf->file_length)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Tests of the exec plugins (flowtools-exec, flowd-exec, nfdump-exec) and of
- * the child-process helper behind them (core/fl-exec.c).
+ * the child-process helper behind them (plugins/common/fl-child.c).
  *
  * flow-export and flowd-reader are replaced by stand-in shell scripts that
  * this test writes into a temporary folder and names through
@@ -40,7 +40,8 @@ static FlRegistry *registry;
  * and the exec plugin, which only adds to the environment):
  *   FLTEST_ARGS   the exact arguments expected ("-f2", "-c /dev/stdin" ...)
  *   FLTEST_INPUT  file whose bytes stdin must carry (cmp)
- *   FLTEST_MODE   golden | fail | signal | garbage | nothing | flood | hang
+ *   FLTEST_MODE   golden | fail | signal | garbage | nothing | flood | hang |
+ *                 rowfail (one flow, then exit 1)
  *   FLTEST_GOLDEN the output to print (mode golden)
  *   FLTEST_PIDFILE where to write its pid (modes flood, hang) */
 static const char standin_script[] =
@@ -71,6 +72,8 @@ static const char standin_script[] =
   "         echo \"$ROW\"\n"
   "         echo 'this,is,not,a,flow' ;;\n"
   "nothing) exit 0 ;;\n"
+  "rowfail) echo \"$HDR\"\n"
+  "         echo \"$ROW\"; exit 1 ;;\n"
   "hang) echo \"$HDR\"\n"
   "      echo \"$ROW\"\n"
   "      echo $$ > \"$FLTEST_PIDFILE\"; exec sleep 600 ;;\n"
@@ -344,7 +347,7 @@ test_no_output (void)
 static void
 test_silent_child (void)
 {
-  const char *needles[] = { "printed nothing for 0.3 s", NULL };
+  const char *needles[] = { "within 0.3 s and was stopped", NULL };
   g_autofree char *pidfile = g_build_filename (tmp_dir, "hang.pid", NULL);
   g_autofree char *pid_text = NULL;
   gint64 t0 = g_get_monotonic_time ();
@@ -601,6 +604,312 @@ have_nfdump (void)
   return TRUE;
 }
 
+/* ------------------------------------------------------------------ hardening */
+
+/* TRUE when pid is gone: no process, or a zombie waiting for an init that
+ * does not reap (containers). */
+static gboolean
+process_gone (pid_t pid)
+{
+  g_autofree char *stat_path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *text = NULL;
+  const char *paren;
+
+  if (kill (pid, 0) != 0 && errno == ESRCH)
+    return TRUE;
+  if (!g_file_get_contents (stat_path, &text, NULL, NULL))
+    return TRUE;
+  paren = strrchr (text, ')');
+  return paren != NULL && paren[1] == ' ' && paren[2] == 'Z';
+}
+
+static gboolean
+wait_gone (pid_t pid, int ms)
+{
+  for (int waited = 0; waited < ms; waited += 10)
+    {
+      if (process_gone (pid))
+        return TRUE;
+      g_usleep (10000);
+    }
+  return process_gone (pid);
+}
+
+/* Issue 18 item 1: with SIGCHLD ignored the kernel reaps the tool itself,
+ * waitpid() gives ECHILD and the status is lost. Before: taken as 0, the
+ * flow printed and the read ended in success although the tool exited 1. */
+static void
+test_sigchld_ignored (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *sh_out = NULL;
+  g_autofree char *sh_err = NULL;
+  struct sigaction ign = { 0 }, old;
+  int status = 0;
+  guint n = 0;
+
+  standin_setup ("-f2", ft_sample (), "rowfail", NULL);
+  ign.sa_handler = SIG_IGN;
+  sigemptyset (&ign.sa_mask);
+  g_assert_cmpint (sigaction (SIGCHLD, &ign, &old), ==, 0);
+  out = api_json (ft_sample (), "flowtools-exec", &n, &error);
+  sigaction (SIGCHLD, &old, NULL);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_error (error, FL_ERROR, FL_ERROR_EXEC);
+  g_assert_nonnull (strstr (error->message, "exit status unknown"));
+  g_clear_error (&error);
+
+  /* The CLI started by a host that ignores SIGCHLD (perl, as in the
+   * issue; the disposition survives exec). */
+  {
+    const char *argv[] = { "perl", "-e", "$SIG{CHLD} = 'IGNORE'; exec @ARGV",
+                           fl_test_flowread_bin (), "-F", "flowtools-exec",
+                           "-c", ft_sample (), NULL };
+
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                  &sh_out, &sh_err, &status, &error);
+    g_assert_no_error (error);
+    g_test_message ("perl > flowread: status %d, %s", status, sh_err);
+    g_assert_true (WIFEXITED (status));
+    g_assert_cmpint (WEXITSTATUS (status), ==, 1);
+    g_assert_nonnull (strstr (sh_err, "exit status unknown"));
+  }
+}
+
+/* Issue 18 item 2a: a tool that closes stdout and stderr and keeps
+ * running. Before: the final waitpid() blocked forever. */
+static void
+test_child_closed_output (void)
+{
+  g_autoptr (GError) error = NULL;
+  const char *argv[] = { "/bin/sh", "-c", "echo $$; exec >&- 2>&-; exec sleep 600", NULL };
+  FlChild *child;
+  const char *line;
+  gint64 t0 = g_get_monotonic_time ();
+  pid_t pid;
+  gsize len;
+
+  g_setenv ("FLOWREAD_EXEC_TIMEOUT", "0.5", TRUE);
+  child = fl_child_spawn (argv, NULL, NULL, &error);
+  g_unsetenv ("FLOWREAD_EXEC_TIMEOUT");
+  g_assert_no_error (error);
+  line = fl_child_read_line (child, 100, &len, &error);
+  g_assert_nonnull (line);
+  pid = (pid_t) atoi (line);
+  g_assert_cmpint (pid, >, 1);
+  g_assert_null (fl_child_read_line (child, 100, &len, &error));
+  g_assert_no_error (error);
+  g_assert_false (fl_child_finish (child, &error));
+  g_assert_error (error, FL_ERROR, FL_ERROR_EXEC);
+  g_assert_nonnull (strstr (error->message, "was stopped"));
+  fl_child_free (child);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 5 * G_USEC_PER_SEC);
+  g_assert_true (wait_gone (pid, 2000));
+}
+
+/* Issue 18 item 2b: a tool that keeps writing stderr. Before: every byte
+ * of stderr restarted the idle timer, so the read never ended. The
+ * captured stderr stays capped. */
+static void
+test_child_stderr_flood (void)
+{
+  g_autoptr (GError) error = NULL;
+  const char *argv[] = { "/bin/sh", "-c",
+                         "echo one; while :; do echo 'Error process appendix "
+                         "record type: 0' >&2; done", NULL };
+  FlChild *child;
+  gint64 t0 = g_get_monotonic_time ();
+  gsize len;
+
+  g_setenv ("FLOWREAD_EXEC_TIMEOUT", "0.5", TRUE);
+  child = fl_child_spawn (argv, NULL, NULL, &error);
+  g_unsetenv ("FLOWREAD_EXEC_TIMEOUT");
+  g_assert_no_error (error);
+  g_assert_cmpstr (fl_child_read_line (child, 100, &len, &error), ==, "one");
+  g_assert_null (fl_child_read_line (child, 100, &len, &error));
+  g_assert_error (error, FL_ERROR, FL_ERROR_EXEC);
+  g_assert_nonnull (strstr (error->message, "within 0.5 s"));
+  g_assert_cmpuint (strlen (fl_child_get_stderr (child)), <=, 64 * 1024);
+  g_assert_nonnull (strstr (fl_child_get_stderr (child), "appendix"));
+  fl_child_free (child);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 5 * G_USEC_PER_SEC);
+}
+
+/* The real case of item 2b: nfdump 1.7.1 loops on this file, printing the
+ * same line to stderr forever. */
+static void
+test_nfdump_stderr_loop (void)
+{
+  g_autofree char *path = fl_test_corpus_path ("attack/nfdump-stderr-loop.nfcapd");
+  const char *args[] = { "-F", "nfdump-exec", "-c", path, NULL };
+  gint64 t0 = g_get_monotonic_time ();
+  g_autofree char *perturb = NULL;
+  FlTestRun run;
+
+  if (!have_nfdump ())
+    return;
+  g_unsetenv ("FLOWREAD_NFDUMP");
+  /* meson's MALLOC_PERTURB_ fills nfdump's fresh buffers with a byte that
+   * turns the loop into an early error exit: the loop needs zeros. */
+  perturb = g_strdup (g_getenv ("MALLOC_PERTURB_"));
+  g_unsetenv ("MALLOC_PERTURB_");
+  g_setenv ("FLOWREAD_EXEC_TIMEOUT", "1", TRUE);
+  fl_test_run_cli (&run, NULL, args);
+  g_unsetenv ("FLOWREAD_EXEC_TIMEOUT");
+  if (perturb != NULL)
+    g_setenv ("MALLOC_PERTURB_", perturb, TRUE);
+  g_test_message ("%s", run.err);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "nfdump did not finish within 1 s"));
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 10 * G_USEC_PER_SEC);
+  fl_test_run_clear (&run);
+}
+
+/* Issue 18 item 2c: the tool exits 0 with all its output while a
+ * grandchild still holds stdout. Before: the read waited for the idle
+ * timeout (30 s), failed with "printed nothing" and the grandchild lived
+ * on. Now: success at once, and the grandchild (same process group) is
+ * killed. */
+static void
+test_child_grandchild (void)
+{
+  g_autoptr (GError) error = NULL;
+  const char *argv[] = { "/bin/sh", "-c",
+                         "echo one; sleep 600 & echo $!; exit 0", NULL };
+  FlChild *child;
+  const char *line;
+  gint64 t0 = g_get_monotonic_time ();
+  pid_t grandchild;
+  gsize len;
+
+  g_unsetenv ("FLOWREAD_EXEC_TIMEOUT");
+  child = fl_child_spawn (argv, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (fl_child_read_line (child, 100, &len, &error), ==, "one");
+  line = fl_child_read_line (child, 100, &len, &error);
+  g_assert_nonnull (line);
+  grandchild = (pid_t) atoi (line);
+  g_assert_cmpint (grandchild, >, 1);
+  g_assert_null (fl_child_read_line (child, 100, &len, &error));
+  g_assert_no_error (error);
+  g_assert_true (fl_child_finish (child, &error));
+  g_assert_no_error (error);
+  fl_child_free (child);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 5 * G_USEC_PER_SEC);
+  g_assert_true (wait_gone (grandchild, 2000));
+}
+
+/* Lists tmp (sorted names, one string). */
+static char *
+dir_listing (const char *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  GString *s = g_string_new (NULL);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_string_append_printf (s, "%s ", name);
+  return g_string_free (s, FALSE);
+}
+
+/* Issue 18 item 3: nfdump-exec's copy of a piped or wrapped input. nfdump
+ * 1.7.1 cannot read a pipe, so the copy stays, but it is capped and has no
+ * name. Before: no cap (a gzip bomb wrote GBs) and a named file in $TMPDIR
+ * that outlived a SIGTERM / SIGKILL. */
+static void
+test_nfdump_temp_copy (void)
+{
+  g_autofree char *src = fl_test_corpus_path ("nfdump/mixed-v5.nfcapd");
+  g_autofree char *expected_path = fl_test_corpus_path ("nfdump/expected/mixed-v5.nfcapd.jsonl");
+  g_autofree char *expected = NULL;
+  g_autofree char *tdir = g_build_filename (tmp_dir, "tmpdir", NULL);
+  g_autofree char *data = NULL;
+  g_autofree char *listing = NULL;
+  const char *stdin_args[] = { "-F", "nfdump-exec", "-o", "json", "-", NULL };
+  g_autofree char *old_tmpdir = g_strdup (g_getenv ("TMPDIR"));
+  FlTestRun run;
+  gsize len;
+
+  if (!have_nfdump ())
+    return;
+  g_unsetenv ("FLOWREAD_NFDUMP");
+  g_assert_cmpint (g_mkdir_with_parents (tdir, 0700), ==, 0);
+  g_setenv ("TMPDIR", tdir, TRUE);
+
+  /* From a pipe-like stdin: the right flows, nothing left in $TMPDIR. */
+  if (g_file_test (expected_path, G_FILE_TEST_EXISTS))
+    expected = fl_test_read_file (expected_path, NULL);
+  fl_test_run_cli (&run, src, stdin_args);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpuint (fl_test_count_lines (run.out, run.out_len), ==, 2414);
+  if (expected != NULL)
+    assert_same_text ("nfdump-exec from stdin", run.out, expected);
+  fl_test_run_clear (&run);
+  listing = dir_listing (tdir);
+  g_assert_cmpstr (listing, ==, "");
+  g_clear_pointer (&listing, g_free);
+
+  /* Over the cap: FL_ERROR_LIMIT, no flow, nothing left. */
+  data = fl_test_read_file (src, &len);
+  g_setenv ("FLOWREAD_NFDUMP_COPY_MAX", "4096", TRUE);
+  fl_test_run_cli (&run, src, stdin_args);
+  g_unsetenv ("FLOWREAD_NFDUMP_COPY_MAX");
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_cmpuint (run.out_len, ==, 0);
+  g_assert_nonnull (strstr (run.err, "larger than 4096 bytes"));
+  fl_test_run_clear (&run);
+  listing = dir_listing (tdir);
+  g_assert_cmpstr (listing, ==, "");
+  g_clear_pointer (&listing, g_free);
+
+  /* Not nfcapd (`-F nfdump-exec /dev/zero`): refused before any copy. */
+  {
+    const char *zero_args[] = { "-F", "nfdump-exec", "-c", "-", NULL };
+
+    fl_test_run_cli (&run, "/dev/zero", zero_args);
+    g_assert_cmpint (run.status, ==, 1);
+    g_assert_nonnull (strstr (run.err, "not an nfcapd file"));
+    fl_test_run_clear (&run);
+  }
+
+  /* While the copy is being written (the input is a pipe that stays open
+   * after the file's bytes: the copy waits for more), $TMPDIR holds no
+   * name, so SIGKILL leaves nothing behind. The pipe is ours and carries
+   * only the file: nothing here can grow without bound. */
+  {
+    const char *argv[] = { fl_test_flowread_bin (), "-F", "nfdump-exec", "-c", "-", NULL };
+    g_autoptr (GError) error = NULL;
+    gsize part = MIN (len, 32 * 1024); /* fits the pipe: write() returns */
+    int p[2];
+    GPid pid;
+
+    g_assert_cmpint (pipe (p), ==, 0);
+    g_assert_cmpint (write (p[1], data, part), ==, (gssize) part);
+    g_spawn_async_with_fds (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                            NULL, NULL, &pid, p[0], -1, -1, &error);
+    g_assert_no_error (error);
+    close (p[0]);
+    g_usleep (400000);
+    listing = dir_listing (tdir);
+    g_assert_cmpint (kill (pid, 0), ==, 0); /* still copying, waiting for input */
+    kill (pid, SIGKILL);
+    waitpid (pid, NULL, 0);
+    close (p[1]);
+    g_assert_cmpstr (listing, ==, "");
+    g_clear_pointer (&listing, g_free);
+    listing = dir_listing (tdir);
+    g_assert_cmpstr (listing, ==, "");
+  }
+
+  if (old_tmpdir != NULL)
+    g_setenv ("TMPDIR", old_tmpdir, TRUE);
+  else
+    g_unsetenv ("TMPDIR");
+  g_rmdir (tdir);
+}
+
 static void
 test_nfdump_row (gconstpointer data)
 {
@@ -852,6 +1161,12 @@ main (int argc, char **argv)
   g_test_add_func ("/exec/fail/silent-child", test_silent_child);
   g_test_add_func ("/exec/nfdump/far-future-time", test_nfdump_far_future);
   g_test_add_func ("/exec/early-close", test_early_close);
+  g_test_add_func ("/exec/hardening/sigchld-ignored", test_sigchld_ignored);
+  g_test_add_func ("/exec/hardening/closed-output", test_child_closed_output);
+  g_test_add_func ("/exec/hardening/stderr-flood", test_child_stderr_flood);
+  g_test_add_func ("/exec/hardening/grandchild", test_child_grandchild);
+  g_test_add_func ("/exec/hardening/nfdump-stderr-loop", test_nfdump_stderr_loop);
+  g_test_add_func ("/exec/hardening/nfdump-temp-copy", test_nfdump_temp_copy);
   g_test_add_func ("/exec/gzip-wrapped", test_gzip_wrapped);
 
   rows = fl_test_manifest_load ();

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 #include <unistd.h>
 
 #include <flowread/flowread.h>
@@ -412,6 +413,134 @@ test_concat (gconstpointer data)
   fl_test_read_clear (&res);
 }
 
+/* ------------------------------------------------------------ stated count */
+
+/* The first k lines of text (each with its "\n"), g_free. */
+static char *
+first_lines (const char *text, guint k)
+{
+  const char *p = text;
+
+  for (guint i = 0; i < k && p != NULL && *p != '\0'; i++)
+    {
+      p = strchr (p, '\n');
+      if (p != NULL)
+        p++;
+    }
+  return g_strndup (text, p != NULL ? (gsize) (p - text) : strlen (text));
+}
+
+static guint64
+info_uint (FlReader *reader, const char *key)
+{
+  g_autofree char *v = fl_reader_get_info (reader, key);
+
+  return v != NULL ? g_ascii_strtoull (v, NULL, 10) : 0;
+}
+
+/* Issue 18 item 6: a file whose header vouches for N flows (DONE, not
+ * STREAMING, a flow count and the capture end time, as flow-capture and
+ * flow-cat -o write it) but that ends, at a record boundary, after fewer
+ * is TRUNCATED after the flows it has. Before: exit 0, the cut unnoticed.
+ * The exact case of the issue, then every such corpus file cut one record
+ * short (compressed ones recompressed without their last record, which
+ * exercises the end of a finished zlib stream). tlv-countmismatch-*.ft
+ * (DONE and a count of 7, no capture times, one record) stays `ok`: its
+ * corpus row checks that. */
+static void
+test_stated_count (void)
+{
+  guint n_checked = 0;
+
+  {
+    gsize len, elen;
+    g_autofree char *bytes = fl_test_corpus_read ("flow-tools/mixed-v5-le-z0.ft", &len);
+    g_autofree char *exp = fl_test_corpus_read ("flow-tools/expected/mixed-v5-le-z0.ft.jsonl", &elen);
+    g_autofree char *want = first_lines (exp, 371);
+    FlTestRead res;
+
+    g_assert_cmpuint (len, >, 80 + 64 * 371);
+    read_memory (bytes, 80 + 64 * 371, &res);
+    g_assert_cmpuint (res.flows, ==, 371);
+    g_assert_cmpstr (res.json, ==, want);
+    g_assert_error (res.error, FL_ERROR, FL_ERROR_TRUNCATED);
+    g_assert_nonnull (strstr (res.error->message, "2414"));
+    fl_test_read_clear (&res);
+  }
+
+  for (guint i = 0; i < manifest->len; i++)
+    {
+      FlTestManifestRow *r = manifest->pdata[i];
+      FlOpenOptions opts = { sizeof opts, "flowtools" };
+      g_autoptr (GError) error = NULL;
+      g_autofree char *bytes = NULL;
+      g_autofree char *exp = NULL;
+      g_autofree char *want = NULL;
+      g_autofree char *state = NULL;
+      g_autofree char *cap_end = NULL;
+      g_autofree char *compressed = NULL;
+      g_autofree guint8 *cut = NULL;
+      FlReader *reader;
+      guint64 count, hlen, rec;
+      gsize len, elen, cut_len;
+      FlTestRead res;
+
+      if (!g_str_equal (r->format, "flow-tools") || !g_str_equal (r->outcome, "ok"))
+        continue;
+      bytes = fl_test_corpus_read (r->file, &len);
+      reader = fl_reader_open_memory (registry, bytes, len, "test.ft", &opts, &error);
+      g_assert_no_error (error);
+      state = fl_reader_get_info (reader, "state");
+      cap_end = fl_reader_get_info (reader, "capture_end");
+      compressed = fl_reader_get_info (reader, "compressed");
+      count = info_uint (reader, "flow_count");
+      hlen = info_uint (reader, "header_length");
+      rec = info_uint (reader, "record_size");
+      fl_reader_close (reader);
+      if (g_strcmp0 (state, "complete") != 0 || cap_end == NULL || count == 0)
+        continue;
+      g_assert_cmpuint (r->flows, ==, count);
+      g_assert_cmpuint (hlen, >, 0);
+      g_assert_cmpuint (rec, >, 0);
+
+      /* The file without its last record. */
+      if (g_strcmp0 (compressed, "yes") == 0)
+        {
+          uLongf body_len = (uLongf) (rec * count);
+          g_autofree guint8 *body = g_malloc (body_len);
+          uLongf z_len = compressBound ((uLong) (rec * (count - 1)));
+
+          g_assert_cmpint (uncompress (body, &body_len, (const Bytef *) bytes + hlen,
+                                       (uLong) (len - hlen)), ==, Z_OK);
+          g_assert_cmpuint (body_len, ==, rec * count);
+          cut = g_malloc (hlen + z_len);
+          memcpy (cut, bytes, hlen);
+          g_assert_cmpint (compress2 (cut + hlen, &z_len, body,
+                                      (uLong) (rec * (count - 1)), 6), ==, Z_OK);
+          cut_len = hlen + z_len;
+        }
+      else
+        {
+          g_assert_cmpuint (len, ==, hlen + rec * count);
+          cut_len = hlen + rec * (count - 1);
+          cut = g_memdup2 (bytes, cut_len);
+        }
+
+      exp = fl_test_corpus_read (r->expected, &elen);
+      want = first_lines (exp, (guint) count - 1);
+      read_memory (cut, cut_len, &res);
+      g_test_message ("%s one record short: %u flows, %s", r->file, res.flows,
+                      res.error != NULL ? res.error->message : "no error");
+      g_assert_cmpuint (res.flows, ==, count - 1);
+      g_assert_cmpstr (res.json, ==, want);
+      g_assert_error (res.error, FL_ERROR, FL_ERROR_TRUNCATED);
+      fl_test_read_clear (&res);
+      n_checked++;
+    }
+  g_test_message ("%u corpus files with a trusted flow count cut one record short", n_checked);
+  g_assert_cmpuint (n_checked, >=, 10);
+}
+
 /* ------------------------------------------------------------ prefixes */
 
 /* Every prefix of a raw file: error before the header is complete, then
@@ -731,6 +860,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/flowtools/prefix/zlib-v8.14",
                         "flow-tools/gen-v8.14-little-z6.ft", test_prefixes_zlib);
   g_test_add_func ("/flowtools/damage/headers", test_bad_headers);
+  g_test_add_func ("/flowtools/truncated/stated-count", test_stated_count);
   g_test_add_func ("/flowtools/damage/random", test_random_damage);
   g_test_add_func ("/flowtools/probe", test_probe);
 

@@ -16,6 +16,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/auxv.h>
+#endif
 
 #include <flowread/flowread-plugin.h>
 #include "fl-writer.h"
@@ -78,6 +81,59 @@ typedef struct {
 
 /* --------------------------------------------------------------- messages */
 
+/* text made safe for a terminal: everything the CLI prints that came from a
+ * file or a file name (errors, --info, --probe, -c lines, --list-plugins)
+ * goes through here, so that an ESC sequence in a flow-tools hostname
+ * cannot drive the terminal and a newline in a file name cannot forge a
+ * "flowread:" line. C-style escapes: \n \r \t, \xHH for the other C0
+ * controls, DEL, the C1 controls (U+0080..U+009F, which some terminals
+ * obey) and bytes that are not UTF-8; a backslash is doubled, so that the
+ * escapes cannot be forged either. Printable UTF-8 is kept. Returns a
+ * string to g_free. */
+static char *
+terminal_safe (const char *text)
+{
+  GString *s;
+
+  if (text == NULL)
+    return g_strdup ("");
+  s = g_string_sized_new (strlen (text));
+  for (const char *p = text; *p != '\0';)
+    {
+      guchar c = (guchar) *p;
+
+      if (c == '\\')
+        g_string_append (s, "\\\\");
+      else if (c == '\n')
+        g_string_append (s, "\\n");
+      else if (c == '\r')
+        g_string_append (s, "\\r");
+      else if (c == '\t')
+        g_string_append (s, "\\t");
+      else if (c < 0x20 || c == 0x7f)
+        g_string_append_printf (s, "\\x%02x", c);
+      else if (c >= 0x80)
+        {
+          gunichar u = g_utf8_get_char_validated (p, -1);
+
+          if (u == (gunichar) -1 || u == (gunichar) -2 || (u >= 0x80 && u <= 0x9f))
+            g_string_append_printf (s, "\\x%02x", c);
+          else
+            {
+              const char *next = g_utf8_next_char (p);
+
+              g_string_append_len (s, p, next - p);
+              p = next;
+              continue;
+            }
+        }
+      else
+        g_string_append_c (s, (char) c);
+      p++;
+    }
+  return g_string_free (s, FALSE);
+}
+
 /* The writer keeps lines in its own buffer; messages flush it first. */
 static FlWriter *the_writer;
 
@@ -90,7 +146,11 @@ message (const char *prefix, const char *text)
     fl_writer_flush (the_writer, NULL); /* a failure is seen by output_ok() */
   else
     fflush (stdout);
-  fprintf (stderr, "flowread: %s%s\n", prefix, text);
+  {
+    g_autofree char *safe = terminal_safe (text);
+
+    fprintf (stderr, "flowread: %s%s\n", prefix, safe);
+  }
 }
 
 static int
@@ -152,11 +212,14 @@ static void
 print_probe (const FlProbeResult *r, gpointer user_data)
 {
   ProbeState *s = user_data;
+  g_autofree char *file = terminal_safe (s->file);
+  g_autofree char *reader = terminal_safe (r->reader);
+  g_autofree char *reason = terminal_safe (r->reason);
 
-  printf ("%s: depth %u: %-7s %-16s %3d%s%s%s\n", s->file, r->depth,
-          r->kind == FL_READER_WRAPPER ? "wrapper" : "format", r->reader,
+  printf ("%s: depth %u: %-7s %-16s %3d%s%s%s\n", file, r->depth,
+          r->kind == FL_READER_WRAPPER ? "wrapper" : "format", reader,
           r->score, r->winner ? "  winner" : "",
-          r->reason != NULL ? "  " : "", r->reason != NULL ? r->reason : "");
+          r->reason != NULL ? "  " : "", reason);
   if (r->winner)
     g_string_append_printf (s->chain, "%s%s", s->chain->len > 0 ? " > " : "",
                             r->reader);
@@ -176,20 +239,29 @@ probe_file (Cli *cli, const char *file)
       message ("", error->message);
       return EXIT_ERROR;
     }
+  g_autofree char *safe_file = terminal_safe (file);
+
   if (!fl_probe_stream (cli->registry, stream, print_probe, &s, &error))
     {
-      printf ("%s: no winner\n", file);
+      printf ("%s: no winner\n", safe_file);
       message ("", error->message);
       return EXIT_ERROR;
     }
-  printf ("%s: winner: %s\n", file, chain->str);
+  {
+    g_autofree char *safe_chain = terminal_safe (chain->str);
+
+    printf ("%s: winner: %s\n", safe_file, safe_chain);
+  }
   return EXIT_OK;
 }
 
 static void
 print_info (const char *key, const char *value, gpointer user_data)
 {
-  printf ("%s: %s\n", key, value != NULL ? value : "");
+  g_autofree char *safe_key = terminal_safe (key);
+  g_autofree char *safe_value = terminal_safe (value);
+
+  printf ("%s: %s\n", safe_key, safe_value);
 }
 
 /* Reports a FILE's error; a truncated input is only a warning (status 3):
@@ -230,7 +302,9 @@ read_file (Cli *cli, const char *file, guint64 *n_flows)
 
   if (cli->info)
     {
-      printf ("file: %s\n", file);
+      g_autofree char *safe_file = terminal_safe (file);
+
+      printf ("file: %s\n", safe_file);
       fl_reader_foreach_info (reader, print_info, NULL);
       return output_ok (cli) ? EXIT_OK : EXIT_ERROR;
     }
@@ -300,14 +374,24 @@ list_plugins (Cli *cli)
     {
       const FlPluginInfo *p = fl_registry_get_plugin (cli->registry, i);
 
+      g_autofree char *name = terminal_safe (p->name);
+      g_autofree char *file = terminal_safe (p->file != NULL ? p->file : "-");
+
       if (p->loaded)
-        printf ("%-16s %-7s %-8s %s\n", p->name, kind_name (p->kind),
-                p->version != NULL ? p->version : "-",
-                p->file != NULL ? p->file : "-");
+        {
+          g_autofree char *version = terminal_safe (p->version != NULL ? p->version : "-");
+
+          printf ("%-16s %-7s %-8s %s\n", name, kind_name (p->kind), version,
+                  file);
+        }
       else
-        printf ("%-16s %-7s %-8s %s: %s\n", p->name, "refused", "-",
-                p->file != NULL ? p->file : "-",
-                p->reason != NULL ? p->reason : "(no reason given)");
+        {
+          g_autofree char *reason =
+            terminal_safe (p->reason != NULL ? p->reason : "(no reason given)");
+
+          printf ("%-16s %-7s %-8s %s: %s\n", name, "refused", "-", file,
+                  reason);
+        }
     }
 }
 
@@ -335,6 +419,30 @@ check_format (Cli *cli, char **why)
 }
 
 /* --------------------------------------------------------------- main */
+
+/* Set-uid or set-gid (or any exec the kernel marks secure, e.g. file
+ * capabilities): refuse before anything else. The CLI loads plugin code
+ * from --plugin-dir and quotes the files it reads in its errors; with
+ * privileges that would run any user's code and show any file
+ * (`-F text /etc/shadow`). The library itself only ignores the environment
+ * for such hosts: a privileged host program knows what it opens. */
+static gboolean
+refuse_privileged (void)
+{
+  gboolean secure = getuid () != geteuid () || getgid () != getegid ();
+
+#ifdef __linux__
+  secure = secure || getauxval (AT_SECURE) != 0;
+#endif
+  if (!secure)
+    return FALSE;
+  fprintf (stderr, "flowread: refusing to run set-uid or set-gid (real "
+           "uid %u gid %u, effective uid %u gid %u): it would load plugins "
+           "and read files with privileges its caller does not have; run it "
+           "without the set-uid/set-gid bit\n", (unsigned) getuid (),
+           (unsigned) getgid (), (unsigned) geteuid (), (unsigned) getegid ());
+  return TRUE;
+}
 
 int
 main (int argc, char **argv)
@@ -364,6 +472,11 @@ main (int argc, char **argv)
   guint64 total = 0;
   gboolean any_failed = FALSE, any_truncated = FALSE;
   int status;
+
+  /* _exit(): nothing more runs with the privileges, not even atexit
+   * handlers (a sanitizer's leak check would fail there, set-uid). */
+  if (refuse_privileged ())
+    _exit (EXIT_USAGE);
 
   /* Our help is help_text (kept in step with the man page), not GOption's. */
   g_option_context_set_help_enabled (context, FALSE);
@@ -462,7 +575,11 @@ main (int argc, char **argv)
           if (n_files == 1)
             printf ("%" G_GUINT64_FORMAT "\n", n);
           else
-            printf ("%" G_GUINT64_FORMAT " %s\n", n, files[i]);
+            {
+              g_autofree char *safe_file = terminal_safe (files[i]);
+
+              printf ("%" G_GUINT64_FORMAT " %s\n", n, safe_file);
+            }
         }
       total += n;
       any_failed |= status == EXIT_ERROR;
