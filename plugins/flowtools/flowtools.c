@@ -28,7 +28,8 @@
 
 #include <stddef.h>
 #include <string.h>
-#include <zlib.h>
+
+#include "fl-inflate.h"
 
 #define FT_MAGIC1 0xCF
 #define FT_MAGIC2 0x10
@@ -615,8 +616,8 @@ struct _FtReader {
   const guint8   *win, *pos, *end;
   const guint8   *no_magic_check; /* a record already found not a header */
 
-  z_stream        z;
-  gboolean        z_ready, z_end, z_eof;
+  FlInflate      *z;           /* ISA-L or zlib (fl-inflate.h) */
+  gboolean        z_end, z_eof;
   guint8         *zbuf;
 
   FlStatus        status;      /* sticky END/ERROR */
@@ -932,23 +933,15 @@ ft_start_part (FtReader *self, const FtHeader *h, GError **error)
     self->fast = h->big_endian ? FT_FAST_V5_BE : FT_FAST_V5_LE;
   if (self->body == FT_BODY_ZLIB)
     {
-      int rc;
-
       if (self->zbuf == NULL)
         self->zbuf = g_malloc (FT_ZOUT_SIZE);
-      if (self->z_ready)
-        rc = inflateReset (&self->z);
-      else
+      if (self->z != NULL)
+        fl_inflate_reset (self->z);
+      else if ((self->z = fl_inflate_new (FL_INFLATE_WRAP_ZLIB)) == NULL)
         {
-          memset (&self->z, 0, sizeof self->z);
-          rc = inflateInit (&self->z);
-          self->z_ready = rc == Z_OK;
-        }
-      if (rc != Z_OK)
-        {
-          fl_set_error (error, FL_ERROR_CORRUPT,
+          fl_set_error (error, FL_ERROR_LIMIT,
                         fl_stream_tell (self->stream),
-                        "zlib initialisation failed (%d)", rc);
+                        "zlib initialisation failed (out of memory)");
           return FALSE;
         }
       self->z_end = self->z_eof = FALSE;
@@ -1010,7 +1003,7 @@ static FlStatus
 ft_end_of_part (FtReader *self, GError **error)
 {
   guint64 n = self->body == FT_BODY_ZLIB
-                ? (guint64) self->z.total_out / self->rec_size
+                ? fl_inflate_get_total_out (self->z) / self->rec_size
                 : (fl_stream_tell (self->stream) - self->part_body_start) /
                     self->rec_size;
 
@@ -1101,7 +1094,7 @@ static FlStatus
 ft_refill_zlib (FtReader *self, GError **error)
 {
   gsize left = self->pos != NULL ? (gsize) (self->end - self->pos) : 0;
-  z_stream *z = &self->z;
+  gsize fill;
 
   if (self->z_end || self->z_eof)
     {
@@ -1123,13 +1116,12 @@ ft_refill_zlib (FtReader *self, GError **error)
 
   if (left > 0)
     memmove (self->zbuf, self->pos, left);
-  z->next_out = self->zbuf + left;
-  z->avail_out = FT_ZOUT_SIZE - left;
-  while (z->avail_out > 0)
+  fill = left;
+  while (fill < FT_ZOUT_SIZE)
     {
       const guint8 *p;
-      gsize avail;
-      int rc;
+      gsize avail, used, made;
+      FlInflateStatus rc;
 
       p = fl_stream_peek (self->stream, FT_ZIN_CHUNK, &avail, error);
       if (p == NULL)
@@ -1137,28 +1129,33 @@ ft_refill_zlib (FtReader *self, GError **error)
           self->status = FL_STATUS_ERROR;
           return FL_STATUS_ERROR;
         }
-      if (avail == 0)
-        {
-          self->z_eof = TRUE;
-          break;
-        }
-      z->next_in = (Bytef *) p;
-      z->avail_in = (uInt) avail;
-      rc = inflate (z, Z_NO_FLUSH);
-      fl_stream_consume (self->stream, avail - z->avail_in);
-      if (rc == Z_STREAM_END)
+      /* at the end of the input too: ISA-L may still hold output */
+      rc = fl_inflate_run (self->z, p, avail, &used, self->zbuf + fill,
+                           FT_ZOUT_SIZE - fill, &made);
+      fl_stream_consume (self->stream, used);
+      fill += made;
+      if (rc == FL_INFLATE_STREAM_END)
         {
           self->z_end = TRUE;
           break;
         }
-      if (rc != Z_OK && rc != Z_BUF_ERROR)
+      if (rc == FL_INFLATE_OK && used == 0 && made == 0)
+        {
+          if (avail > 0)  /* cannot happen; never loop on it */
+            return ft_fail (self, error, FL_ERROR_CORRUPT,
+                            fl_stream_tell (self->stream),
+                            "zlib stream: the decoder made no progress");
+          self->z_eof = TRUE;
+          break;
+        }
+      if (rc != FL_INFLATE_OK)
         return ft_fail (self, error, FL_ERROR_CORRUPT,
                         fl_stream_tell (self->stream),
                         "zlib stream is corrupt: %s",
-                        z->msg ? z->msg : zError (rc));
+                        fl_inflate_get_message (self->z));
     }
   self->win = self->pos = self->zbuf;
-  self->end = z->next_out;
+  self->end = self->zbuf + fill;
   return FL_STATUS_OK;
 }
 
@@ -1251,8 +1248,7 @@ ft_close (gpointer handle)
   /* give back what was not handed out: keeps the stream's offset honest */
   if (self->body == FT_BODY_PLAIN && self->win != NULL)
     fl_stream_consume (self->stream, (gsize) (self->pos - self->win));
-  if (self->z_ready)
-    inflateEnd (&self->z);
+  fl_inflate_free (self->z);
   g_free (self->zbuf);
   ft_header_clear (&self->first);
   g_free (self);
@@ -1426,7 +1422,7 @@ static const FlReaderClass ft_reader_class = {
   .struct_size = sizeof (FlReaderClass),
   .name = "flowtools",
   .description = "flow-tools files (stream v1/v3, NetFlow v1/5/6/7/8.x/1005, "
-                 "raw or zlib), native",
+                 "raw or zlib; inflate: " FL_INFLATE_BACKEND "), native",
   .kind = FL_READER_FORMAT,
   .probe_class = FL_PROBE_MAGIC,
   .priority = 10,

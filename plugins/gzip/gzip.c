@@ -19,9 +19,9 @@
  *    input is peeked from the inner stream in GZ_CHUNK pieces, so a gzip
  *    bomb streams like any other file.
  */
-#include <zlib.h>
-
 #include <flowread/flowread-plugin.h>
+
+#include "fl-inflate.h"
 
 /* Compressed bytes asked of the inner stream at a time: big enough that the
  * per-call overhead vanishes, small enough to stay in cache. */
@@ -37,7 +37,7 @@ typedef enum {
 
 typedef struct {
   FlStream *inner;     /* not owned: the core owns the chain */
-  z_stream  z;
+  FlInflate *z;        /* ISA-L or zlib (fl-inflate.h) */
   GzState   state;
   guint     member;    /* 1-based number of the member being decoded */
   GError   *pending;   /* an error to raise once the bytes before it are out */
@@ -77,25 +77,24 @@ gz_offset (GzStream *gz)
 }
 
 static void
-gz_set_inflate_error (GzStream *gz, int ret, GError **error)
+gz_set_inflate_error (GzStream *gz, FlInflateStatus ret, GError **error)
 {
   guint64 off = gz_offset (gz);
-  const char *msg = gz->z.msg != NULL ? gz->z.msg : zError (ret);
+  const char *msg = fl_inflate_get_message (gz->z);
 
-  if (ret == Z_MEM_ERROR)
+  if (ret == FL_INFLATE_NO_MEMORY)
     {
       fl_set_error (error, FL_ERROR_LIMIT, off,
-                    "gzip member %u: zlib ran out of memory", gz->member);
+                    "gzip member %u: inflate ran out of memory", gz->member);
       return;
     }
-  /* zlib's messages for the trailer checks; the trailer field that failed
-   * is the 4 bytes just read. */
-  if (g_strcmp0 (gz->z.msg, "incorrect data check") == 0)
+  /* The trailer field that failed is the 4 bytes just read. */
+  if (ret == FL_INFLATE_BAD_CHECK)
     fl_set_error (error, FL_ERROR_CORRUPT, off >= 4 ? off - 4 : off,
                   "gzip member %u: CRC mismatch in the trailer (CRC32 of the "
                   "decompressed data differs): the data is damaged",
                   gz->member);
-  else if (g_strcmp0 (gz->z.msg, "incorrect length check") == 0)
+  else if (ret == FL_INFLATE_BAD_LENGTH)
     fl_set_error (error, FL_ERROR_CORRUPT, off >= 4 ? off - 4 : off,
                   "gzip member %u: length mismatch in the trailer (ISIZE "
                   "differs from the decompressed size): the data is damaged",
@@ -130,13 +129,7 @@ gz_after_member (GzStream *gz, GError **error)
     {
       /* A new member (a lone 0x1f at EOF is a member cut short: inflate
        * will say so as a truncation). */
-      int ret = inflateReset (&gz->z);
-
-      if (ret != Z_OK)
-        {
-          gz_set_inflate_error (gz, ret, error);
-          return FALSE;
-        }
+      fl_inflate_reset (gz->z);
       gz->member++;
       gz->state = GZ_IN_MEMBER;
       return TRUE;
@@ -184,47 +177,37 @@ gz_inflate_some (GzStream *gz, guint8 *buf, gsize count, gsize *done,
 {
   while (*done < count && gz->state == GZ_IN_MEMBER)
     {
-      gsize avail = 0, used, room;
+      gsize avail = 0, used, made, room;
       const guint8 *p = fl_stream_peek (gz->inner, GZ_CHUNK, &avail, error);
-      int ret;
+      FlInflateStatus ret;
 
       if (p == NULL)
         return FALSE;
-      if (avail == 0)
-        {
-          fl_set_error (error, FL_ERROR_TRUNCATED, gz_offset (gz),
-                        "gzip stream ends early (inside member %u, after "
-                        "%" G_GUINT64_FORMAT " decompressed bytes of it)",
-                        gz->member, (guint64) gz->z.total_out);
-          return FALSE;
-        }
 
-      /* uInt may be narrower than gsize: feed at most UINT_MAX. */
-      room = MIN (count - *done, (gsize) G_MAXUINT);
-      gz->z.next_in = (Bytef *) p;
-      gz->z.avail_in = (uInt) avail;
-      gz->z.next_out = buf + *done;
-      gz->z.avail_out = (uInt) room;
-
-      ret = inflate (&gz->z, Z_NO_FLUSH);
-
-      used = avail - gz->z.avail_in;
+      /* Called at the end of the input too: ISA-L may still hold decoded
+       * bytes that did not fit the last call's buffer. */
+      room = count - *done;
+      ret = fl_inflate_run (gz->z, p, avail, &used, buf + *done, room, &made);
       fl_stream_consume (gz->inner, used);
-      *done += room - gz->z.avail_out;
-      gz->z.next_in = NULL;
-      gz->z.avail_in = 0;
+      *done += made;
 
       switch (ret)
         {
-        case Z_OK:
-          break;
-        case Z_STREAM_END:
+        case FL_INFLATE_STREAM_END:
           gz->state = GZ_BETWEEN;
           break;
-        case Z_BUF_ERROR:
+        case FL_INFLATE_OK:
           /* No progress possible. With input and output room that cannot
            * happen; be safe rather than loop. */
-          if (used == 0 && room == gz->z.avail_out)
+          if (used == 0 && made == 0 && avail == 0)
+            {
+              fl_set_error (error, FL_ERROR_TRUNCATED, gz_offset (gz),
+                            "gzip stream ends early (inside member %u, after "
+                            "%" G_GUINT64_FORMAT " decompressed bytes of it)",
+                            gz->member, fl_inflate_get_total_out (gz->z));
+              return FALSE;
+            }
+          if (used == 0 && made == 0)
             {
               fl_set_error (error, FL_ERROR_CORRUPT, gz_offset (gz),
                             "gzip member %u: decoder made no progress",
@@ -300,7 +283,7 @@ gz_close (gpointer data)
 {
   GzStream *gz = data;
 
-  inflateEnd (&gz->z);
+  fl_inflate_free (gz->z);
   g_clear_error (&gz->pending);
   g_free (gz);
 }
@@ -316,18 +299,15 @@ gz_wrap (FlStream *inner, const FlOptions *options, GError **error)
 {
   GzStream *gz = g_new0 (GzStream, 1);
   g_autofree char *name = NULL;
-  int ret;
 
   gz->inner = inner;
   gz->member = 1;
   gz->state = GZ_IN_MEMBER;
-  /* 16 + 15: gzip header and trailer, 32 KiB window (the largest). */
-  ret = inflateInit2 (&gz->z, 16 + MAX_WBITS);
-  if (ret != Z_OK)
+  gz->z = fl_inflate_new (FL_INFLATE_WRAP_GZIP);
+  if (gz->z == NULL)
     {
-      fl_set_error (error, ret == Z_MEM_ERROR ? FL_ERROR_LIMIT : FL_ERROR_PLUGIN,
-                    G_MAXUINT64, "cannot start the gzip decoder: %s",
-                    gz->z.msg != NULL ? gz->z.msg : zError (ret));
+      fl_set_error (error, FL_ERROR_LIMIT, G_MAXUINT64,
+                    "cannot start the gzip decoder: out of memory");
       g_free (gz);
       return NULL;
     }
@@ -338,7 +318,8 @@ gz_wrap (FlStream *inner, const FlOptions *options, GError **error)
 static const FlReaderClass gz_reader_class = {
   .struct_size = sizeof (FlReaderClass),
   .name = "gzip",
-  .description = "gzip-compressed input, all members (RFC 1952, zlib)",
+  .description = "gzip-compressed input, all members (RFC 1952; "
+                 "inflate: " FL_INFLATE_BACKEND ")",
   .kind = FL_READER_WRAPPER,
   .probe_class = FL_PROBE_MAGIC,
   .priority = 0,
