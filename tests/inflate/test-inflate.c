@@ -286,7 +286,7 @@ test_valid (void)
             g_bytes_unref (b);
           }
         else
-          data = sample (f == G_N_ELEMENTS (corpus_files) ? 0 : 300000, f);
+          data = sample (f == G_N_ELEMENTS (corpus_files) ? 0 : 120000, f);
         for (guint l = 0; l < G_N_ELEMENTS (levels); l++)
           for (guint s = 0; s < G_N_ELEMENTS (strategies); s++)
             for (guint fl = 0; fl < 2; fl++)
