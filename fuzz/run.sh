@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Builds the libFuzzer targets with clang and runs each for SECONDS.
-#   fuzz/run.sh [SECONDS] [TARGET...]     (default 60 s, every target)
+#   [FUZZ_INFLATE=auto|isal|zlib] fuzz/run.sh [SECONDS] [TARGET...]
+#   (default 60 s, every target, ISA-L inflate where libisal-dev is installed)
 # Seeds are copied from the sample corpus ($FLOWREAD_CORPUS, default
 # ../shared/corpus) into a temporary folder, never into the repository.
 # Crashing inputs are saved in build-fuzz/crashes/; copy the ones worth
@@ -11,7 +12,14 @@ set -eu
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=${FUZZ_BUILD_DIR:-$top/build-fuzz}
+# FUZZ_INFLATE: the inflater of the flowtools and gzip plugins (meson's
+# -Dinflate: auto = ISA-L where installed, isal, zlib); one build dir each.
+inflate=${FUZZ_INFLATE:-auto}
+case $inflate in
+  auto) build=${FUZZ_BUILD_DIR:-$top/build-fuzz} ;;
+  isal|zlib) build=${FUZZ_BUILD_DIR:-$top/build-fuzz-$inflate} ;;
+  *) echo "fuzz/run.sh: FUZZ_INFLATE must be auto, isal or zlib" >&2; exit 2 ;;
+esac
 corpus=${FLOWREAD_CORPUS:-$top/../shared/corpus}
 targets=${*:-probe flowtools flowd text gzip}
 
@@ -22,7 +30,7 @@ fi
 
 if [ ! -d "$build" ]; then
   CC=clang meson setup "$build" "$top" -Dfuzzing=true -Dtests=false \
-    -Db_sanitize=address,undefined -Db_lundef=false \
+    -Db_sanitize=address,undefined -Db_lundef=false -Dinflate="$inflate" \
     -Dc_args=-fsanitize=fuzzer-no-link -Dbuildtype=debugoptimized
 fi
 meson compile -C "$build"

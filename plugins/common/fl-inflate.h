@@ -23,10 +23,14 @@
 
 G_BEGIN_DECLS
 
+/* For the plugins' description and version string (`flowread
+ * --list-plugins` shows the version: 1.0+isal, 1.0+zlib). */
 #ifdef FL_INFLATE_ISAL
 #define FL_INFLATE_BACKEND "ISA-L"
+#define FL_INFLATE_TAG "isal"
 #else
 #define FL_INFLATE_BACKEND "zlib"
+#define FL_INFLATE_TAG "zlib"
 #endif
 
 typedef enum {

@@ -1434,4 +1434,5 @@ static const FlReaderClass ft_reader_class = {
   .family = "flowtools",
 };
 
-FL_PLUGIN_DEFINE ("flowtools", "1.0", &ft_reader_class);
+/* the version says which inflater: "1.0+isal" or "1.0+zlib" */
+FL_PLUGIN_DEFINE ("flowtools", "1.0+" FL_INFLATE_TAG, &ft_reader_class);

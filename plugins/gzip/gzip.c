@@ -327,4 +327,5 @@ static const FlReaderClass gz_reader_class = {
   .wrap = gz_wrap,
 };
 
-FL_PLUGIN_DEFINE ("gzip", "1.0", &gz_reader_class);
+/* the version says which inflater: "1.0+isal" or "1.0+zlib" */
+FL_PLUGIN_DEFINE ("gzip", "1.0+" FL_INFLATE_TAG, &gz_reader_class);
