@@ -136,15 +136,15 @@ INPUTS = [
     Input("csv", "text", "csv", ["wc-l", "cat"], flowgen(["--format", "csv"])),
     Input("ft-le-z0-gz", "flowtools", "ft.gz", ["inflate", "zcat", "cat"],
           gzipped("ft-le-z0")),
-    Input("nfcapd-none", "nfdump-exec", "nfcapd", ["nfdump", "cat"], nfcapd([])),
+    Input("nfcapd-none", "nfdump-exec", "nfcapd", ["nfdump", "nfdump-csv", "cat"], nfcapd([])),
     # nfdump prints ~200k flows/s here: at 5M only the default (uncompressed)
     # file, else the nfdump rows alone take half an hour.
-    Input("nfcapd-lz4", "nfdump-exec", "nfcapd", ["nfdump", "cat"], nfcapd(["-y"]),
+    Input("nfcapd-lz4", "nfdump-exec", "nfcapd", ["nfdump", "nfdump-csv", "cat"], nfcapd(["-y"]),
           sizes=("100k", "1M")),
-    Input("nfcapd-lzo", "nfdump-exec", "nfcapd", ["nfdump", "cat"], nfcapd(["-z"]),
+    Input("nfcapd-lzo", "nfdump-exec", "nfcapd", ["nfdump", "nfdump-csv", "cat"], nfcapd(["-z"]),
           sizes=("100k", "1M")),
     # bzip2 costs nfdump ~14 s of CPU per million flows here: 100k only.
-    Input("nfcapd-bz2", "nfdump-exec", "nfcapd", ["nfdump", "cat"], nfcapd(["-j"]),
+    Input("nfcapd-bz2", "nfdump-exec", "nfcapd", ["nfdump", "nfdump-csv", "cat"], nfcapd(["-j"]),
           sizes=("100k",)),
 ]
 
@@ -329,7 +329,17 @@ def ref_cmd(ref, path, build):
         return [inflate, "--skip", str(ft_header_len(path)), path]
     if ref == "nfdump":
         return ["nfdump", "-r", path, "-q", "-N", "-6", "-o", NFDUMP_FMT]
+    if ref == "nfdump-csv":
+        # what a user of nfdump runs for CSV: the reference of `-o csv`
+        return ["nfdump", "-r", path, "-q", "-o", "csv"]
     raise ValueError(ref)
+
+
+# The tool a user would run instead of `flowread -o csv|json`, by plugin:
+# its own text output of the same file (flow-export -f2 and flowd-reader -c
+# only where installed).
+TEXT_REFS = {"flowtools": "flow-export", "flowd": "flowd-reader",
+             "nfdump-exec": "nfdump-csv"}
 
 
 # ---------------------------------------------------------------- reporting
@@ -340,6 +350,8 @@ EXEC_TWINS = {  # native plugin -> (exec twin, its program, reference argv)
 }
 
 FLOWREAD_CMDS = [("-c", ["-c"]), ("-o csv", ["-o", "csv"]), ("-o json", ["-o", "json"])]
+# flow-tools inputs only: the layout of flow-export -f2
+FLOWREAD_FT_CMDS = [("-o flow-export", ["-o", "flow-export"])]
 
 
 def build_env(build):
@@ -442,7 +454,8 @@ def bench(a, sizes, data, inputs):
                     bad["flowread -c -F " + pl] = err
                     log("%s %s: flowread -F %s: %s" % (s, inp.key, pl, err))
                     continue
-                for lab, args in FLOWREAD_CMDS:
+                extra = FLOWREAD_FT_CMDS if pl == "flowtools" else []
+                for lab, args in FLOWREAD_CMDS + extra:
                     cmds.append(("flowread %s -F %s" % (lab, pl),
                                  [flowread] + args + ["-F", pl, path]))
                     kinds[cmds[-1][0]] = "cli"
@@ -481,6 +494,14 @@ def header(a, build, env, fmt_src):
     print("- build: %s (buildtype %s); %s" % (os.path.relpath(build, SRC), btype,
                                             (out([os.path.join(build, "tools", "flowread", "flowread"), "--version"]).splitlines() or ["?"])[0]))
     print("- %s; fmt from %s: `%s`" % (out(["nfdump", "-V"]), fmt_src, NFDUMP_FMT))
+    plist = out([os.path.join(build, "tools", "flowread", "flowread"), "--list-plugins"])
+    vers = ["%s %s" % (m.group(1), m.group(2)) for m in
+            re.finditer(r"^(gzip|flowtools)\s+\S+\s+(\S+)", plist, re.M)]
+    print("- plugins that inflate (version +isal: ISA-L, +zlib: zlib): %s; "
+          "the `inflate` reference is zlib" % (", ".join(vers) or "?"))
+    for prog in ("flow-export", "flowd-reader"):
+        if not shutil.which(prog):
+            print("- `%s` is not installed: its rows and targets are n/a" % prog)
     print("- %d runs per command after 1 warm-up, interleaved; wall = median "
           "[min-max]; CPU = median user+sys (children included); RSS = max over runs; "
           "niceness %d, %s\n" % (a.runs, os.nice(0), autogroup()))
@@ -538,9 +559,10 @@ def report(rows, sizes):
                         cmp.append("%s %s" % (fx(x), twin[1]))
         elif r.kind == "cli":
             pl = r.label.split("-F ")[-1]
-            x = ratio(r, find(rows, r.size, r.inp, "flowread -c -F " + pl))
+            tref = "flow-export" if " flow-export " in r.label else TEXT_REFS.get(pl)
+            x = ratio(r, find(rows, r.size, r.inp, tref)) if tref else None
             if x is not None:
-                cmp.append("%s -c" % fx(x))
+                cmp.append("%s %s" % (fx(x), tref))
         print("| %s | %s | %.1f | %s | %s | %s-%s | %s | %.2f | %.0f | %.1f | %s |" % (
             r.size, r.inp.key, mb, r.label, fmt_s(st.wall), fmt_s(min(st.walls)),
             fmt_s(max(st.walls)), fmt_s(st.cpu), r.n / st.wall / 1e6, mb / st.wall,
@@ -584,7 +606,9 @@ def targets(rows, sizes):
     for inp in inputs:
         c = "flowread -c -F " + inp.plugin
         if inp.plugin == "flowtools" and inp.key.endswith("z6"):
-            line("flow-tools compressed `-c` / zlib inflate", inp, 1.15, c, "inflate")
+            line("flow-tools compressed `-c` / zlib inflate", inp, 0.6, c, "inflate")
+            line("flow-tools compressed `-o flow-export` / `flow-export -f2`", inp, 0.5,
+                 "flowread -o flow-export -F flowtools", "flow-export")
         if inp.plugin == "flowtools" and inp.key.endswith("z0"):
             line("flow-tools uncompressed `-c` / cat", inp, 3, c, "cat")
         if inp.plugin == "flowd":
@@ -594,10 +618,14 @@ def targets(rows, sizes):
         if inp.plugin == "nfdump-exec":
             line("nfdump-exec `-c` / nfdump -r", inp, 1.3, c, "nfdump")
         if inp.key.endswith("-gz"):
-            line("(info) gzip > flowtools `-c` / zlib inflate", inp, 1.15, c, "inflate")
+            line("gzip > flowtools `-c` / zlib inflate", inp, 0.6, c, "inflate")
     for inp in inputs:
-        line("`-o csv` / `-c`", inp, 2, "flowread -o csv -F " + inp.plugin,
-             "flowread -c -F " + inp.plugin)
+        tref = TEXT_REFS.get(inp.plugin)
+        if tref is None:
+            continue
+        line("`-o csv` / `%s`" % tref, inp, 0.05, "flowread -o csv -F " + inp.plugin, tref)
+        line("(info) `-o json` / `%s`" % tref, inp, 0.05,
+             "flowread -o json -F " + inp.plugin, tref)
     rss_targets(rows, sizes, inputs)
 
 
