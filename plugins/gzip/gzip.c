@@ -15,9 +15,11 @@
  *    FL_ERROR_CORRUPT; a stream cut short gives every decodable byte and
  *    then FL_ERROR_TRUNCATED ("gzip stream ends early"). The format plugin
  *    above thus returns every complete flow before the error.
- *  - Constant memory: output goes straight into the caller's buffer and
- *    input is peeked from the inner stream in GZ_CHUNK pieces, so a gzip
- *    bomb streams like any other file.
+ *  - Constant memory: output goes straight into the caller's buffer (ISA-L
+ *    stages at most 64 KiB of its own) and input is peeked from the inner
+ *    stream in GZ_CHUNK pieces, so a gzip bomb streams like any other file.
+ *  - The inflater is plugins/common/fl-inflate.c: ISA-L where the build has
+ *    it, else zlib, with the same outcome at the same offsets.
  */
 #include <flowread/flowread-plugin.h>
 
