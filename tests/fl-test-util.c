@@ -96,7 +96,13 @@ row_free (gpointer p)
 GPtrArray *
 fl_test_manifest_load (void)
 {
-  g_autofree char *path = fl_test_corpus_path ("MANIFEST.tsv");
+  return fl_test_manifest_load_file ("MANIFEST.tsv");
+}
+
+GPtrArray *
+fl_test_manifest_load_file (const char *rel)
+{
+  g_autofree char *path = fl_test_corpus_path (rel);
   g_autofree char *text = NULL;
   g_autoptr (GError) error = NULL;
   g_auto (GStrv) lines = NULL;

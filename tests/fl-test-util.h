@@ -34,6 +34,9 @@ typedef struct {
 
 /* Every row of $FLOWREAD_CORPUS/MANIFEST.tsv (GPtrArray of rows, owned). */
 GPtrArray *fl_test_manifest_load (void);
+/* The rows of another manifest of the same columns ($FLOWREAD_CORPUS/rel,
+ * e.g. "nfcapd/MANIFEST.tsv"; its paths are relative to the corpus too). */
+GPtrArray *fl_test_manifest_load_file (const char *rel);
 
 /* The contents of $FLOWREAD_CORPUS/rel (g_free; NUL-terminated, *len
  * without the NUL). Asserts that the file exists. */
