@@ -3,9 +3,11 @@
  * The same traffic seen by two collectors: softflowd exported one capture
  * as NetFlow v9 to flowd (flowd/mixed-v9.flowd) and to nfcapd
  * (nfdump/mixed-v9.nfcapd). Read by the native flowd reader and by
- * nfdump-exec, the flows must agree, in order, on every field both formats
- * carry: first and last to the millisecond (nfdump keeps milliseconds),
- * addresses, ports, protocol, packets, bytes, TCP flags.
+ * nfdump-exec, and by the native nfdump reader, the flows must agree, in
+ * order, on every field both formats carry: first and last to the
+ * millisecond (nfdump keeps milliseconds), addresses, ports, protocol,
+ * packets, bytes, TCP flags. And the native nfdump reader must equal
+ * nfdump-exec on every field both report.
  */
 #include <flowread/flowread.h>
 
@@ -31,8 +33,9 @@ to_ms (gint64 ns)
 }
 
 static void
-test_flowd_vs_nfdump (void)
+test_flowd_vs_nfdump (gconstpointer data)
 {
+  const char *nfdump_reader = data;
   static const FlField addr_fields[] = { FL_FIELD_SRCADDR, FL_FIELD_DSTADDR };
   g_autoptr (GError) error = NULL;
   g_autoptr (FlRegistry) reg = fl_registry_new_default (&error);
@@ -45,7 +48,7 @@ test_flowd_vs_nfdump (void)
   g_assert_no_error (error);
   g_assert_nonnull (nfdump); /* the README's install command and CI install it */
   a = open_forced (reg, "flowd/mixed-v9.flowd", "flowd");
-  b = open_forced (reg, "nfdump/mixed-v9.nfcapd", "nfdump-exec");
+  b = open_forced (reg, "nfdump/mixed-v9.nfcapd", nfdump_reader);
   fl_flow_init (&fa);
   fl_flow_init (&fb);
 
@@ -93,10 +96,83 @@ test_flowd_vs_nfdump (void)
   g_assert_cmpuint (ports_compared, >, 3000);
 }
 
+/* Native nfdump vs nfdump-exec: every field both have, through the generic
+ * getters, so that a field added to either side is compared too. */
+static void
+test_nfdump_native_vs_exec (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FlRegistry) reg = fl_registry_new_default (&error);
+  g_autoptr (FlReader) a = NULL;
+  g_autoptr (FlReader) b = NULL;
+  g_autofree char *nfdump = g_find_program_in_path ("nfdump");
+  guint n_order = 0, n = 0, compared = 0;
+  const FlField *order = fl_field_get_output_order (&n_order);
+  FlFlow fa, fb;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (nfdump);
+  a = open_forced (reg, "nfdump/mixed-v9.nfcapd", "nfdump");
+  b = open_forced (reg, "nfdump/mixed-v9.nfcapd", "nfdump-exec");
+  g_assert_cmpstr (fl_reader_get_format (a), ==, "nfdump");
+  fl_flow_init (&fa);
+  fl_flow_init (&fb);
+  for (;;)
+    {
+      FlStatus sa = fl_reader_next (a, &fa, &error);
+      FlStatus sb;
+
+      g_assert_no_error (error);
+      sb = fl_reader_next (b, &fb, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (sa, ==, sb);
+      if (sa == FL_STATUS_END)
+        break;
+      n++;
+      for (guint i = 0; i < n_order; i++)
+        {
+          FlField f = order[i];
+          guint64 ua, ub;
+          gint64 ta, tb;
+          FlAddr aa, ab;
+          char x[FL_ADDR_STRLEN], y[FL_ADDR_STRLEN];
+
+          if (!fl_flow_has (&fa, f) || !fl_flow_has (&fb, f))
+            continue;
+          compared++;
+          switch (fl_field_get_type (f))
+            {
+            case FL_TYPE_TIME:
+              g_assert_true (fl_flow_get_time (&fa, f, &ta) && fl_flow_get_time (&fb, f, &tb));
+              g_assert_cmpint (ta, ==, tb);
+              break;
+            case FL_TYPE_ADDR:
+              g_assert_true (fl_flow_get_addr (&fa, f, &aa) && fl_flow_get_addr (&fb, f, &ab));
+              g_assert_cmpstr (fl_addr_to_string (&aa, x), ==, fl_addr_to_string (&ab, y));
+              break;
+            default:
+              g_assert_true (fl_flow_get_uint (&fa, f, &ua) && fl_flow_get_uint (&fb, f, &ub));
+              if (ua != ub)
+                g_test_message ("flow %u: %s %" G_GUINT64_FORMAT " != %" G_GUINT64_FORMAT,
+                                n, fl_field_name (f), ua, ub);
+              g_assert_cmpuint (ua, ==, ub);
+              break;
+            }
+        }
+    }
+  g_assert_cmpuint (n, ==, 4000);
+  /* the exec plugin carries 19 fields per flow: most are compared */
+  g_assert_cmpuint (compared, >=, 4000u * 14);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/cross/flowd-vs-nfdump/mixed-v9", test_flowd_vs_nfdump);
+  g_test_add_data_func ("/cross/flowd-vs-nfdump-exec/mixed-v9", "nfdump-exec",
+                        test_flowd_vs_nfdump);
+  g_test_add_data_func ("/cross/flowd-vs-nfdump/mixed-v9", "nfdump",
+                        test_flowd_vs_nfdump);
+  g_test_add_func ("/cross/nfdump-vs-nfdump-exec/mixed-v9", test_nfdump_native_vs_exec);
   return g_test_run ();
 }

@@ -919,7 +919,7 @@ test_nfdump_row (gconstpointer data)
   g_autofree char *expected = fl_test_read_file (expected_path, NULL);
   g_autofree char *api = NULL;
   g_autoptr (GError) error = NULL;
-  const char *args[] = { "-o", "json", path, NULL };
+  const char *args[] = { "-F", "nfdump-exec", "-o", "json", path, NULL };
   const char *stdin_args[] = { "-F", "nfdump-exec", "-o", "json", "-", NULL };
   FlTestRun run;
   guint n = 0;
@@ -927,7 +927,7 @@ test_nfdump_row (gconstpointer data)
   if (!have_nfdump ())
     return;
 
-  /* Probed (no -F): nfdump-exec claims the nfcapd magic. */
+  /* Forced: probing picks the native "nfdump" reader (its twin). */
   fl_test_run_cli (&run, NULL, args);
   if (run.status != 0)
     g_test_message ("flowread stderr: %s", run.err);
@@ -988,7 +988,7 @@ test_nfdump_compressed (gconstpointer data)
   /* Header byte 16: 1 LZO, 2 bzip2, 3 LZ4. */
   g_assert_cmpint (info[16], ==, flag[1] == 'z' ? 1 : flag[1] == 'j' ? 2 : 3);
 
-  api = api_json (out, NULL, &n, &error);
+  api = api_json (out, "nfdump-exec", &n, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (n, ==, 4000);
   assert_same_text ("recompressed json", api, expected);
