@@ -21,7 +21,7 @@ case $inflate in
   *) echo "fuzz/run.sh: FUZZ_INFLATE must be auto, isal or zlib" >&2; exit 2 ;;
 esac
 corpus=${FLOWREAD_CORPUS:-$top/../shared/corpus}
-targets=${*:-probe flowtools flowd text gzip}
+targets=${*:-probe flowtools flowd text gzip nfdump}
 
 if ! grep -q "subdir('fuzz')" "$top/meson.build"; then
   echo "fuzz/run.sh: meson.build lacks: if get_option('fuzzing') subdir('fuzz') endif" >&2
@@ -64,6 +64,7 @@ for t in $targets; do
     flowd)     seeds=$(seed flowd '*' flowd) ;;
     text)      seeds=$(seed text '*.csv' text flow-tools/expected flowd/expected) ;;
     gzip)      seeds=$(seed gzip '*' gzip) ;;
+    nfdump)    seeds=$(seed nfdump '*.nfcapd' nfcapd nfdump) ;;
     *) echo "unknown target $t" >&2; exit 2 ;;
   esac
   mkdir -p "$work/new-$t"
