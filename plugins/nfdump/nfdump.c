@@ -148,6 +148,7 @@ typedef struct {
   gboolean  have_stat;
   NfStat    stat;
   guint32   n_samplers;
+  guint32   peek_samplers;   /* seen by peek_first_block() */
 
   /* reading */
   guint32   blocks_read;     /* data blocks */
@@ -310,12 +311,69 @@ put_time_ms (FlInfoFunc func, gpointer ud, const char *key, guint64 ms)
     put_u64 (func, ud, key, ms);
 }
 
+static gssize decompress (NfFile *nf, const guint8 *src, gsize len, char *why,
+                          gsize why_len);
+static void parse_exporter (NfFile *nf, const guint8 *p, gsize len);
+
+/* Before the first block is read: its exporter and sampler records (nfcapd
+ * writes them there), peeked, so that --info can list them. Consumes
+ * nothing; silent on damage (next() reports it). */
+static void
+peek_first_block (NfFile *nf)
+{
+  gsize avail = 0;
+  const guint8 *p = fl_stream_peek (nf->stream, NF_BLOCK_HDR_LEN, &avail, NULL);
+  const guint8 *recs;
+  guint32 count, size;
+  gsize len, pos = 0;
+  char why[200];
+
+  if (p == NULL || avail < NF_BLOCK_HDR_LEN)
+    return;
+  count = rd32 (p);
+  size = rd32 (p + 4);
+  if (size > NF_BLOCK_MAX)
+    return;
+  p = fl_stream_peek (nf->stream, NF_BLOCK_HDR_LEN + (gsize) size, &avail, NULL);
+  if (p == NULL || avail < NF_BLOCK_HDR_LEN + (gsize) size)
+    return;
+  recs = p + NF_BLOCK_HDR_LEN;
+  len = size;
+  if (nf->compression != NF_COMP_NONE && !(nf->layout == 2 && (rd16 (p + 10) & 0x1)))
+    {
+      gssize d = decompress (nf, recs, size, why, sizeof why);
+
+      if (d < 0)
+        return;
+      recs = nf->dbuf;
+      len = (gsize) d;
+    }
+  for (guint32 i = 0; i < count && pos + 4 <= len; i++)
+    {
+      guint type = rd16 (recs + pos), rsize = rd16 (recs + pos + 2);
+
+      if (rsize < 4 || pos + rsize > len)
+        break;
+      if (type == REC_EXPORTER)
+        parse_exporter (nf, recs + pos, rsize);
+      else if (type == REC_SAMPLER || type == REC_SAMPLER_V1)
+        nf->peek_samplers++;  /* the read counts them again */
+      pos += rsize;
+    }
+}
+
 static void
 nf_info (gpointer handle, FlInfoFunc func, gpointer ud)
 {
   NfFile *nf = handle;
   static const char *const proto[] = { "tcp", "udp", "icmp", "other" };
   char key[64], buf[160];
+
+  if (nf->blocks_read == 0 && nf->blk_consume == 0 && nf->exporters->len == 0 &&
+      nf->pending == NULL)
+    {
+      peek_first_block (nf);
+    }
 
   func ("layout", nf->layout == 1 ? "1 (nfdump 1.6)" : "2 (nfdump 1.7)", ud);
   func ("byte_order", "little-endian", ud);
@@ -365,8 +423,8 @@ nf_info (gpointer handle, FlInfoFunc func, gpointer ud)
                   fl_addr_to_string (&e->addr, a), e->version, e->id);
       func (key, buf, ud);
     }
-  if (nf->n_samplers > 0)
-    put_u64 (func, ud, "samplers", nf->n_samplers);
+  if (MAX (nf->n_samplers, nf->peek_samplers) > 0)
+    put_u64 (func, ud, "samplers", MAX (nf->n_samplers, nf->peek_samplers));
 }
 
 static gboolean
@@ -429,7 +487,18 @@ parse_exporter (NfFile *nf, const guint8 *p, gsize len)
   family = rd16 (p + 24);
   e.sysid = rd16 (p + 26);
   e.id = rd32 (p + 28);
-  addr16_set (&e.addr, p + 8, family == 10);
+  {
+    static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+    /* nfdump 1.7.8 stores the address in network order, IPv4 mapped into
+     * IPv6 (family 0); older writers as two host-order u64 with a family */
+    if (memcmp (p + 8, mapped, sizeof mapped) == 0)
+      fl_addr_set_ipv4 (&e.addr, fl_read_u32_be (p + 20));
+    else if (family == 0)
+      fl_addr_set_ipv6 (&e.addr, p + 8);
+    else
+      addr16_set (&e.addr, p + 8, family == 10);
+  }
   for (guint i = 0; i < nf->exporters->len; i++)
     if (g_array_index (nf->exporters, NfExporter, i).sysid == e.sysid)
       {

@@ -268,6 +268,9 @@ test_info (void)
   g_assert_cmpstr (g_hash_table_lookup (v2, "flows"), ==, "441");
   g_assert_nonnull (g_hash_table_lookup (v2, "first"));
   g_assert_nonnull (g_hash_table_lookup (v2, "flows_tcp"));
+  /* the exporter record of the first block, before any flow was read */
+  g_assert_cmpstr (g_hash_table_lookup (v2, "exporter_1"), ==, "127.0.0.1 netflow-v9 id 1");
+  g_assert_cmpstr (g_hash_table_lookup (v1, "exporter_1"), ==, "127.0.0.1 netflow-v9 id 1");
 }
 
 /* time_range() through the plugin's class: the core's use of it belongs to
