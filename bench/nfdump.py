@@ -58,6 +58,7 @@ def main():
     a = ap.parse_args()
     if a.nice is not None:
         renice(a.nice)
+    a.build = os.path.abspath(a.build)  # relative plugin folders are refused
     env = build_env(a.build)
     flowread = os.path.join(a.build, "tools", "flowread", "flowread")
     data = os.environ.get("FLOWREAD_BENCH_DATA", os.path.join(HERE, "data"))
