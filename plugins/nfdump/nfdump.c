@@ -130,9 +130,22 @@ typedef struct {
   guint16 ids[];
 } NfMap;
 
+/* Page-cache prefetch for plain files (see nf_prefetch_start()). */
+typedef struct {
+  GThread *thread;
+  GMutex   lock;
+  GCond    cond;
+  int      fd;
+  guint64  pos;       /* where the reader is (under lock) */
+  guint64  ahead;     /* how far the prefetch got (thread only) */
+  guint64  end;       /* file length */
+  gboolean stop;      /* under lock */
+} NfPrefetch;
+
 typedef struct {
   FlStream *stream;
   FlStatus  status;       /* sticky END / ERROR */
+  NfPrefetch *prefetch;   /* NULL unless a large plain file */
   GError   *pending;      /* reported once the current block's records are out */
 
   /* header */
@@ -271,6 +284,113 @@ nf_probe (FlProbe *probe)
 
 /* ------------------------------------------------------------ close/info */
 
+/* nfdump reads with a helper thread; so do we, but only to fault the file
+ * into the page cache a few blocks ahead of the reader (pread() on a file
+ * descriptor of our own into a scratch buffer). Decoding stays on the
+ * caller's thread and the thread never touches the FlStream, so nothing is
+ * shared but two offsets. Only for plain files: a pread() on them never
+ * blocks for long, so close() can always join the thread. */
+#define NF_PREFETCH_MIN     (16u * 1024 * 1024)  /* smaller files: no thread */
+#define NF_PREFETCH_WINDOW  (16u * 1024 * 1024)
+#define NF_PREFETCH_CHUNK   (1024u * 1024)
+
+static gpointer
+prefetch_main (gpointer data)
+{
+  NfPrefetch *pf = data;
+  guint8 *scratch = g_malloc (NF_PREFETCH_CHUNK);
+
+  for (;;)
+    {
+      ssize_t k;
+
+      g_mutex_lock (&pf->lock);
+      while (!pf->stop && pf->ahead >= pf->pos + NF_PREFETCH_WINDOW)
+        g_cond_wait (&pf->cond, &pf->lock);
+      if (pf->stop)
+        {
+          g_mutex_unlock (&pf->lock);
+          break;
+        }
+      if (pf->ahead < pf->pos)
+        pf->ahead = pf->pos;
+      g_mutex_unlock (&pf->lock);
+      if (pf->ahead >= pf->end)
+        break;
+      k = pread (pf->fd, scratch, NF_PREFETCH_CHUNK, (off_t) pf->ahead);
+      if (k <= 0)
+        break;
+      pf->ahead += (guint64) k;
+    }
+  g_free (scratch);
+  return NULL;
+}
+
+static void
+nf_prefetch_start (NfFile *nf, const char *path)
+{
+  gint64 len = fl_stream_get_length (nf->stream);
+  NfPrefetch *pf;
+  GError *error = NULL;
+
+  if (len < (gint64) NF_PREFETCH_MIN)
+    return;
+  pf = g_new0 (NfPrefetch, 1);
+  pf->fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  if (pf->fd < 0)
+    {
+      g_free (pf);
+      return;
+    }
+  g_mutex_init (&pf->lock);
+  g_cond_init (&pf->cond);
+  pf->end = (guint64) len;
+  pf->pos = fl_stream_tell (nf->stream);
+  pf->thread = g_thread_try_new ("nfdump-prefetch", prefetch_main, pf, &error);
+  if (pf->thread == NULL)
+    {
+      g_clear_error (&error);   /* no thread: just no prefetch */
+      close (pf->fd);
+      g_mutex_clear (&pf->lock);
+      g_cond_clear (&pf->cond);
+      g_free (pf);
+      return;
+    }
+  nf->prefetch = pf;
+}
+
+static inline void
+nf_prefetch_moved (NfFile *nf)
+{
+  NfPrefetch *pf = nf->prefetch;
+
+  if (pf == NULL)
+    return;
+  g_mutex_lock (&pf->lock);
+  pf->pos = fl_stream_tell (nf->stream);
+  g_cond_signal (&pf->cond);
+  g_mutex_unlock (&pf->lock);
+}
+
+static void
+nf_prefetch_stop (NfFile *nf)
+{
+  NfPrefetch *pf = nf->prefetch;
+
+  if (pf == NULL)
+    return;
+  g_mutex_lock (&pf->lock);
+  pf->stop = TRUE;
+  g_cond_signal (&pf->cond);
+  g_mutex_unlock (&pf->lock);
+  g_thread_join (pf->thread);
+  close (pf->fd);
+  g_mutex_clear (&pf->lock);
+  g_cond_clear (&pf->cond);
+  g_free (pf);
+  nf->prefetch = NULL;
+}
+
 static void
 nf_close (gpointer handle)
 {
@@ -278,6 +398,7 @@ nf_close (gpointer handle)
 
   if (nf == NULL)
     return;
+  nf_prefetch_stop (nf);
   if (nf->maps != NULL)
     {
       for (guint i = 0; i < NF_MAX_MAPS; i++)
@@ -1273,6 +1394,7 @@ next_block (NfFile *nf)
     {
       fl_stream_consume (nf->stream, nf->blk_consume);
       nf->blk_consume = 0;
+      nf_prefetch_moved (nf);
     }
   nf->blk = NULL;
 
@@ -1756,6 +1878,8 @@ nf_open (FlStream *stream, const FlOptions *options, GError **error)
       if (fl_stream_get_path (stream) != NULL)
         read_appendix_early (nf, fl_stream_get_path (stream));
     }
+  if (fl_stream_get_path (stream) != NULL)
+    nf_prefetch_start (nf, fl_stream_get_path (stream));
   return nf;
 }
 

@@ -15,9 +15,13 @@
  *                         error or the end, never more flows than the whole
  *   /nfdump/flip          single-byte damage everywhere in a small file: a
  *                         clean end or error, never a crash (ASan/UBSan run)
+ *   /nfdump/large-file    a file big enough for the prefetch thread: the
+ *                         same flows, and an early close that joins it
  */
 #include <stdio.h>
 #include <string.h>
+
+#include <glib/gstdio.h>
 
 #include <flowread/flowread.h>
 #include <flowread/flowread-plugin.h>
@@ -380,6 +384,65 @@ test_flip (void)
     }
 }
 
+/* A file large enough for the prefetch thread (>= 16 MiB): the data blocks
+ * of v17-v9-bulk50k four times behind a header that says so and has no
+ * appendix. Read whole (every flow, four times over), and closed early while
+ * the thread is still ahead (close must join it). */
+static void
+test_large_file (void)
+{
+  g_autoptr (GBytes) b = fl_test_corpus_bytes ("nfcapd/v17-v9-bulk50k.nfcapd");
+  gsize len = 0;
+  const guint8 *d = g_bytes_get_data (b, &len);
+  guint64 off_app = fl_read_u64_le (d + 24);
+  guint32 nblocks = fl_read_u32_le (d + 36);
+  g_autofree char *dir = g_dir_make_tmp ("fl-nfdump-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "big.nfcapd", NULL);
+  g_autoptr (GByteArray) a = g_byte_array_new ();
+  guint8 hdr[40];
+  Result one, four;
+  FlReader *r;
+  FlFlow flow;
+  GError *error = NULL;
+
+  g_assert_nonnull (dir);
+  g_assert_cmpuint (off_app, >, 40);
+  g_assert_cmpuint (off_app, <, len);
+  memcpy (hdr, d, 40);
+  memset (hdr + 18, 0, 2);                 /* no appendix blocks */
+  memset (hdr + 24, 0, 8);                 /* no appendix offset */
+  hdr[36] = (guint8) (nblocks * 4);        /* NumBlocks (small) */
+  memset (hdr + 37, 0, 3);
+  g_byte_array_append (a, hdr, 40);
+  for (int i = 0; i < 4; i++)
+    g_byte_array_append (a, d + 40, (guint) (off_app - 40));
+  g_assert_cmpuint (a->len, >=, 16u * 1024 * 1024);
+  g_assert_true (g_file_set_contents (path, (const char *) a->data, a->len, NULL));
+
+  read_memory (d, len, &one);
+  read_path (path, "nfdump", &four);
+  g_assert_no_error (four.error);
+  g_assert_cmpuint (four.flows, ==, 4 * one.flows);
+  g_assert_cmpuint (four.json->len, ==, 4 * one.json->len);
+  g_assert_true (memcmp (four.json->str + 3 * one.json->len, one.json->str,
+                         one.json->len) == 0);
+  result_clear (&one);
+  result_clear (&four);
+
+  {
+    FlOpenOptions opts = { sizeof opts, "nfdump" };
+
+    r = fl_reader_open_path (fl_test_registry (), path, &opts, &error);
+    g_assert_no_error (error);
+    fl_flow_init (&flow);
+    for (int i = 0; i < 10; i++)
+      g_assert_cmpint (fl_reader_next (r, &flow, &error), ==, FL_STATUS_OK);
+    fl_reader_close (r);
+  }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -401,5 +464,6 @@ main (int argc, char **argv)
   g_test_add_func ("/nfdump/time-range", test_time_range);
   g_test_add_func ("/nfdump/cut", test_cut);
   g_test_add_func ("/nfdump/flip", test_flip);
+  g_test_add_func ("/nfdump/large-file", test_large_file);
   return g_test_run ();
 }
