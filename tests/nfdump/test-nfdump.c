@@ -15,8 +15,8 @@
  *                         error or the end, never more flows than the whole
  *   /nfdump/flip          single-byte damage everywhere in a small file: a
  *                         clean end or error, never a crash (ASan/UBSan run)
- *   /nfdump/large-file    a file big enough for the prefetch thread: the
- *                         same flows, and an early close that joins it
+ *   /nfdump/large-file    a file big enough for the read-ahead requests:
+ *                         the same flows, and an early close
  */
 #include <stdio.h>
 #include <string.h>
@@ -384,10 +384,9 @@ test_flip (void)
     }
 }
 
-/* A file large enough for the prefetch thread (>= 16 MiB): the data blocks
- * of v17-v9-bulk50k four times behind a header that says so and has no
- * appendix. Read whole (every flow, four times over), and closed early while
- * the thread is still ahead (close must join it). */
+/* A file large enough for the read-ahead requests (>= 16 MiB): the data
+ * blocks of v17-v9-bulk50k four times behind a header that says so and has
+ * no appendix. Read whole (every flow, four times over), and closed early. */
 static void
 test_large_file (void)
 {
