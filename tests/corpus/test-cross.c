@@ -25,6 +25,22 @@ open_forced (FlRegistry *reg, const char *rel, const char *format)
   return r;
 }
 
+/* The next flow of both readers: TRUE while both have one; they must end
+ * together and without an error. */
+static gboolean
+next_pair (FlReader *a, FlFlow *fa, FlReader *b, FlFlow *fb)
+{
+  g_autoptr (GError) error = NULL;
+  FlStatus sa = fl_reader_next (a, fa, &error);
+  FlStatus sb;
+
+  g_assert_no_error (error);
+  sb = fl_reader_next (b, fb, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sa, ==, sb);
+  return sa == FL_STATUS_OK;
+}
+
 /* Milliseconds, rounded down also before 1970. */
 static gint64
 to_ms (gint64 ns)
@@ -52,17 +68,8 @@ test_flowd_vs_nfdump (gconstpointer data)
   fl_flow_init (&fa);
   fl_flow_init (&fb);
 
-  for (;;)
+  while (next_pair (a, &fa, b, &fb))
     {
-      FlStatus sa = fl_reader_next (a, &fa, &error);
-      FlStatus sb;
-
-      g_assert_no_error (error);
-      sb = fl_reader_next (b, &fb, &error);
-      g_assert_no_error (error);
-      g_assert_cmpint (sa, ==, sb);
-      if (sa == FL_STATUS_END)
-        break;
       n++;
 
       /* both carry these for every flow */
@@ -117,17 +124,8 @@ test_nfdump_native_vs_exec (void)
   g_assert_cmpstr (fl_reader_get_format (a), ==, "nfdump");
   fl_flow_init (&fa);
   fl_flow_init (&fb);
-  for (;;)
+  while (next_pair (a, &fa, b, &fb))
     {
-      FlStatus sa = fl_reader_next (a, &fa, &error);
-      FlStatus sb;
-
-      g_assert_no_error (error);
-      sb = fl_reader_next (b, &fb, &error);
-      g_assert_no_error (error);
-      g_assert_cmpint (sa, ==, sb);
-      if (sa == FL_STATUS_END)
-        break;
       n++;
       for (guint i = 0; i < n_order; i++)
         {
