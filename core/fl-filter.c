@@ -4,12 +4,19 @@
  * flowread-filter.h), compiled once into an array of nodes and evaluated on
  * the record.
  *
- * Compilation turns every primitive into one node that tests one field
- * (a dir-less "host X" becomes "src host X or dst host X"), so evaluation is
- * a switch over a handful of node kinds that read the FlFlow member at a
- * stored offset: no allocation, no lookups per flow. "and" and "or" are
- * n-ary (a chain "a or b or c" is one node with three children), so the
- * evaluation depth is bounded by the nesting of parentheses and "not",
+ * Compilation turns every primitive into leaves that test one field each
+ * (a dir-less "host X" becomes "src host X or dst host X"); a leaf reads
+ * the FlFlow member at a stored offset, tests its presence bit and, for
+ * numbers, checks lo <= v <= lo + span with one unsigned compare (every
+ * comparison operator is such a range). "not" is pushed down to the leaves
+ * (De Morgan), where it is a flag, so the tree has only n-ary "and" and
+ * "or" nodes, flattened ("a and (b and c)" is one node) and with their
+ * leaves first. An "and"/"or" evaluates all its leaves without branching
+ * (leaves have no side effects and cost a few instructions: cheaper than a
+ * mispredicted branch per leaf), then its inner nodes with short-circuit.
+ * No allocation, no lookups per flow.
+ *
+ * The evaluation depth is bounded by the nesting of parentheses and "not",
  * which the parser caps: an expression of any length cannot overflow the
  * stack of a small thread.
  */
@@ -25,17 +32,24 @@
 #define FILTER_MAX_DEPTH 128
 
 typedef enum {
-  N_TRUE,
-  N_AND,      /* kids [a, a + b) */
-  N_OR,       /* kids [a, a + b) */
-  N_NOT,      /* node a */
-  N_FAMILY,   /* srcaddr's family (dstaddr's when srcaddr is absent) */
-  N_UINT,     /* field at offset, width bytes, cmp value */
-  N_ADDR,     /* FlAddr at offset: family and (addr & mask) == net */
-  N_PORT_IN,  /* u16 at offset in ports [a, a + b), sorted */
-  N_DURATION, /* last - first (ns, signed) cmp value */
-  N_FLAGS,    /* (tcp_flags & value) == value */
+  /* leaves */
+  L_TRUE,     /* "any"; with neg: false (an empty range) */
+  L_FAMILY,   /* srcaddr's family (dstaddr's when srcaddr is absent) */
+  L_U8,       /* the member at offset in [lo, lo + span] */
+  L_U16,
+  L_U32,
+  L_U64,
+  L_DURATION, /* last - first (ns, signed, mapped to unsigned order) */
+  L_ADDR4,    /* FlAddr at offset: family and (addr & mask) == net */
+  L_ADDR6,
+  L_PORT_IN,  /* u16 at offset in ports [a, a + b), sorted */
+  L_FLAGS,    /* (tcp_flags & lo) == lo */
+  /* inner nodes: kids [a, a + b), the first c of them leaves */
+  N_AND,
+  N_OR,
 } NodeKind;
+
+#define IS_LEAF(kind) ((kind) < N_AND)
 
 typedef enum {
   CMP_EQ,
@@ -47,14 +61,13 @@ typedef enum {
 
 typedef struct {
   guint8  kind;      /* NodeKind */
-  guint8  cmp;       /* Cmp */
-  guint8  field;     /* FlField (< 64: bit in FlFlow.present) */
-  guint8  width;     /* N_UINT: 1, 2, 4 or 8 */
-  guint8  family;    /* N_FAMILY, N_ADDR: 4 or 6 */
+  guint8  neg;       /* leaf: the result is inverted */
+  guint8  family;    /* L_FAMILY, L_ADDR*: 4 or 6 */
   guint16 offset;    /* of the member in FlFlow */
-  guint32 a, b;
-  guint64 value;     /* N_DURATION: a gint64 */
-  guint64 net[2], mask[2]; /* N_ADDR, as the 16 address bytes */
+  guint32 a, b, c;
+  guint64 bit;       /* the field's bit in FlFlow.present */
+  guint64 lo, span;  /* L_U*, L_DURATION; L_FLAGS: lo is the mask */
+  guint64 net[2], mask[2]; /* L_ADDR*, as the 16 address bytes */
 } Node;
 
 struct _FlFilter {
@@ -67,33 +80,10 @@ struct _FlFilter {
 
 /* ------------------------------------------------------------- evaluation */
 
-static inline gboolean
-has (const FlFlow *flow, guint field)
-{
-  return (flow->present & FL_FIELD_BIT (field)) != 0;
-}
-
-/* v cmp x, for the unsigned fields and the signed duration. */
-#define DEFINE_COMPARE(name, type)                    \
-  static inline gboolean                              \
-  name (type v, Cmp cmp, type x)                      \
-  {                                                   \
-    switch (cmp)                                      \
-      {                                               \
-      case CMP_EQ: return v == x;                     \
-      case CMP_GT: return v > x;                      \
-      case CMP_LT: return v < x;                      \
-      case CMP_GE: return v >= x;                     \
-      case CMP_LE: return v <= x;                     \
-      }                                               \
-    return FALSE;                                     \
-  }
-
-DEFINE_COMPARE (compare_u, guint64)
-DEFINE_COMPARE (compare_s, gint64)
+#define SIGN_BIT (G_GUINT64_CONSTANT (1) << 63)
 
 static inline guint64
-load_uint (const FlFlow *flow, guint offset, guint width)
+load (const FlFlow *flow, guint offset, guint width)
 {
   const guint8 *p = (const guint8 *) flow + offset;
 
@@ -125,68 +115,115 @@ port_in (const guint16 *ports, guint32 n, guint16 port)
   return FALSE;
 }
 
-static gboolean
-eval (const FlFilter *f, guint32 i, const FlFlow *flow)
+/* 0 or 1. The presence test and the comparison are combined with & rather
+ * than &&, so that a run of leaves compiles to straight-line code. */
+static inline __attribute__ ((always_inline)) guint
+leaf (const FlFilter *f, const Node *n, const FlFlow *flow)
 {
-  const Node *n = &f->nodes[i];
+  guint here = (flow->present & n->bit) == n->bit; /* duration: two bits */
+  guint r;
 
   switch ((NodeKind) n->kind)
     {
-    case N_TRUE:
-      return TRUE;
-    case N_AND:
-      for (guint32 k = n->a; k < n->a + n->b; k++)
-        if (!eval (f, f->kids[k], flow))
-          return FALSE;
-      return TRUE;
-    case N_OR:
-      for (guint32 k = n->a; k < n->a + n->b; k++)
-        if (eval (f, f->kids[k], flow))
-          return TRUE;
-      return FALSE;
-    case N_NOT:
-      return !eval (f, n->a, flow);
-    case N_FAMILY:
-      if (has (flow, FL_FIELD_SRCADDR))
-        return flow->srcaddr.family == n->family;
-      if (has (flow, FL_FIELD_DSTADDR))
-        return flow->dstaddr.family == n->family;
-      return FALSE;
-    case N_UINT:
-      return has (flow, n->field)
-             && compare_u (load_uint (flow, n->offset, n->width),
-                           (Cmp) n->cmp, n->value);
-    case N_ADDR:
+    case L_TRUE:
+      r = 1;
+      break;
+    case L_FAMILY:
+      {
+        guint fam = (flow->present & FL_FIELD_BIT (FL_FIELD_SRCADDR))
+                    ? flow->srcaddr.family
+                    : (flow->present & FL_FIELD_BIT (FL_FIELD_DSTADDR))
+                      ? flow->dstaddr.family : 0;
+        r = fam == n->family;
+        break;
+      }
+    case L_U8:
+      r = here & (load (flow, n->offset, 1) - n->lo <= n->span);
+      break;
+    case L_U16:
+      r = here & (load (flow, n->offset, 2) - n->lo <= n->span);
+      break;
+    case L_U32:
+      r = here & (load (flow, n->offset, 4) - n->lo <= n->span);
+      break;
+    case L_U64:
+      r = here & (load (flow, n->offset, 8) - n->lo <= n->span);
+      break;
+    case L_DURATION:
+      {
+        gint64 d;
+
+        /* saturate: times span all of gint64 ns */
+        if (__builtin_sub_overflow (flow->last, flow->first, &d))
+          d = flow->last > flow->first ? G_MAXINT64 : G_MININT64;
+        r = here && ((((guint64) d) ^ SIGN_BIT) - n->lo <= n->span);
+        break;
+      }
+    case L_ADDR4:
+      {
+        const FlAddr *a = (const FlAddr *) ((const guint8 *) flow + n->offset);
+        guint32 w;
+
+        memcpy (&w, a->addr, 4);
+        r = here & (a->family == 4) & ((w & (guint32) n->mask[0])
+                                       == (guint32) n->net[0]);
+        break;
+      }
+    case L_ADDR6:
       {
         const FlAddr *a = (const FlAddr *) ((const guint8 *) flow + n->offset);
         guint64 w[2];
 
-        if (!has (flow, n->field) || a->family != n->family)
-          return FALSE;
         memcpy (w, a->addr, 16);
-        return (w[0] & n->mask[0]) == n->net[0]
-               && (w[1] & n->mask[1]) == n->net[1];
+        r = here & (a->family == 6) & ((w[0] & n->mask[0]) == n->net[0])
+            & ((w[1] & n->mask[1]) == n->net[1]);
+        break;
       }
-    case N_PORT_IN:
-      return has (flow, n->field)
-             && port_in (f->ports + n->a, n->b,
-                         (guint16) load_uint (flow, n->offset, 2));
-    case N_DURATION:
-      {
-        gint64 d;
-
-        if (!has (flow, FL_FIELD_FIRST) || !has (flow, FL_FIELD_LAST))
-          return FALSE;
-        /* Saturate: times span all of gint64 ns. */
-        if (__builtin_sub_overflow (flow->last, flow->first, &d))
-          d = flow->last > flow->first ? G_MAXINT64 : G_MININT64;
-        return compare_s (d, (Cmp) n->cmp, (gint64) n->value);
-      }
-    case N_FLAGS:
-      return has (flow, FL_FIELD_TCP_FLAGS)
-             && (flow->tcp_flags & n->value) == n->value;
+    case L_PORT_IN:
+      r = here && port_in (f->ports + n->a, n->b,
+                           (guint16) load (flow, n->offset, 2));
+      break;
+    case L_FLAGS:
+      r = here & ((flow->tcp_flags & n->lo) == n->lo);
+      break;
+    default:
+      r = 0; /* not a leaf: never stored as one */
+      break;
     }
-  return FALSE;
+  return r ^ n->neg;
+}
+
+static gboolean
+eval (const FlFilter *f, const Node *n, const FlFlow *flow)
+{
+  const guint32 *kids = f->kids + n->a;
+  guint r;
+
+  if (n->kind == N_AND)
+    {
+      r = 1;
+      for (guint32 i = 0; i < n->c; i++)
+        r &= leaf (f, &f->nodes[kids[i]], flow);
+      for (guint32 i = n->c; r && i < n->b; i++)
+        r = eval (f, &f->nodes[kids[i]], flow);
+      return r;
+    }
+  if (n->kind == N_OR)
+    {
+      r = 0;
+      for (guint32 i = 0; i < n->c; i++)
+        r |= leaf (f, &f->nodes[kids[i]], flow);
+      for (guint32 i = n->c; !r && i < n->b; i++)
+        r = eval (f, &f->nodes[kids[i]], flow);
+      return r;
+    }
+  return leaf (f, n, flow);
+}
+
+gboolean
+_fl_filter_match (const FlFilter *filter, const FlFlow *flow)
+{
+  return eval (filter, &filter->nodes[filter->root], flow);
 }
 
 gboolean
@@ -199,7 +236,7 @@ fl_filter_match (const FlFilter *filter, const FlFlow *flow)
   g_return_val_if_fail (flow->struct_size >= offsetof (FlFlow, present_hi),
                         FALSE);
 
-  return eval (filter, filter->root, flow);
+  return _fl_filter_match (filter, flow);
 }
 
 FlFilter *
@@ -438,19 +475,67 @@ parse_cmp (Parser *p)
   return CMP_EQ;
 }
 
+/* v cmp x as lo <= v <= lo + span (unsigned). FALSE when no v can match
+ * ("< 0"). */
+static gboolean
+cmp_range (Cmp cmp, guint64 x, guint64 *lo, guint64 *span)
+{
+  switch (cmp)
+    {
+    case CMP_EQ: *lo = x; *span = 0; return TRUE;
+    case CMP_GE: *lo = x; *span = G_MAXUINT64 - x; return TRUE;
+    case CMP_LE: *lo = 0; *span = x; return TRUE;
+    case CMP_GT:
+      if (x == G_MAXUINT64)
+        return FALSE;
+      *lo = x + 1;
+      *span = G_MAXUINT64 - *lo;
+      return TRUE;
+    case CMP_LT:
+      if (x == 0)
+        return FALSE;
+      *lo = 0;
+      *span = x - 1;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* A leaf that is never true. */
+static guint32
+false_node (Parser *p)
+{
+  Node n = { 0 };
+
+  n.kind = L_TRUE;
+  n.neg = 1;
+  return add_node (p, &n);
+}
+
+/* The range leaf kind (L_U8 ...) or L_DURATION: value x (for L_DURATION,
+ * a gint64 already mapped to unsigned order). */
+static guint32
+range_node (Parser *p, NodeKind kind, FlField field, gsize offset, Cmp cmp,
+            guint64 x)
+{
+  Node n = { 0 };
+
+  if (!cmp_range (cmp, x, &n.lo, &n.span))
+    return false_node (p);
+  n.kind = kind;
+  n.bit = FL_FIELD_BIT (field);
+  n.offset = (guint16) offset;
+  return add_node (p, &n);
+}
+
 static guint32
 uint_node (Parser *p, FlField field, gsize offset, gsize width, Cmp cmp,
            guint64 value)
 {
-  Node n = { 0 };
+  NodeKind kind = width == 1 ? L_U8 : width == 2 ? L_U16
+                  : width == 4 ? L_U32 : L_U64;
 
-  n.kind = N_UINT;
-  n.field = field;
-  n.offset = (guint16) offset;
-  n.width = (guint8) width;
-  n.cmp = cmp;
-  n.value = value;
-  return add_node (p, &n);
+  return range_node (p, kind, field, offset, cmp, value);
 }
 
 #define MEMBER(m) offsetof (FlFlow, m), sizeof (((FlFlow *) 0)->m)
@@ -480,17 +565,65 @@ typedef enum {
 /* One primitive on srcaddr/srcport (is_dst FALSE) or dstaddr/dstport. */
 typedef guint32 (*SideFunc) (Parser *p, gboolean is_dst, gconstpointer data);
 
+/* An "and"/"or" node of kind over the nodes in kids: a kid of the same
+ * kind is merged into it, and the leaves go first (their order does not
+ * matter: leaves have no side effects). One kid is returned as it is. */
+static guint32
+inner_node (Parser *p, NodeKind kind, const guint32 *kids, guint n_kids)
+{
+  g_autoptr (GArray) leaves = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autoptr (GArray) inner = g_array_new (FALSE, FALSE, sizeof (guint32));
+  Node n = { 0 };
+
+  if (n_kids == 1)
+    return kids[0];
+  for (guint i = 0; i < n_kids; i++)
+    {
+      const Node *k = &g_array_index (p->nodes, Node, kids[i]);
+
+      if (k->kind == kind)
+        {
+          /* its kids are already leaves first */
+          const guint32 *kk = &g_array_index (p->kids, guint32, k->a);
+          g_array_append_vals (leaves, kk, k->c);
+          g_array_append_vals (inner, kk + k->c, k->b - k->c);
+        }
+      else
+        g_array_append_val (IS_LEAF (k->kind) ? leaves : inner, kids[i]);
+    }
+  n.kind = kind;
+  n.a = p->kids->len;
+  n.b = leaves->len + inner->len;
+  n.c = leaves->len;
+  g_array_append_vals (p->kids, leaves->data, leaves->len);
+  g_array_append_vals (p->kids, inner->data, inner->len);
+  return add_node (p, &n);
+}
+
 static guint32
 combine (Parser *p, NodeKind kind, guint32 a, guint32 b)
 {
-  Node n = { 0 };
+  guint32 kids[2] = { a, b };
 
-  n.kind = kind;
-  n.a = p->kids->len;
-  n.b = 2;
-  g_array_append_val (p->kids, a);
-  g_array_append_val (p->kids, b);
-  return add_node (p, &n);
+  return inner_node (p, kind, kids, 2);
+}
+
+/* "not": a leaf's flag; "and"/"or" by De Morgan (not (a or b) = not a and
+ * not b), so that no "not" node is left to evaluate. Bounded by the
+ * nesting depth. */
+static void
+negate (Parser *p, guint32 i)
+{
+  Node *n = &g_array_index (p->nodes, Node, i);
+
+  if (IS_LEAF (n->kind))
+    {
+      n->neg ^= 1;
+      return;
+    }
+  n->kind = n->kind == N_AND ? N_OR : N_AND;
+  for (guint32 k = 0; k < n->b; k++)
+    negate (p, g_array_index (p->kids, guint32, n->a + k));
 }
 
 static guint32
@@ -523,8 +656,8 @@ addr_side (Parser *p, gboolean is_dst, gconstpointer data)
   const NetSpec *spec = data;
   Node n = { 0 };
 
-  n.kind = N_ADDR;
-  n.field = is_dst ? FL_FIELD_DSTADDR : FL_FIELD_SRCADDR;
+  n.kind = spec->family == 4 ? L_ADDR4 : L_ADDR6;
+  n.bit = FL_FIELD_BIT (is_dst ? FL_FIELD_DSTADDR : FL_FIELD_SRCADDR);
   n.offset = is_dst ? offsetof (FlFlow, dstaddr) : offsetof (FlFlow, srcaddr);
   n.family = spec->family;
   memcpy (n.net, spec->net, 16);
@@ -693,8 +826,8 @@ port_side (Parser *p, gboolean is_dst, gconstpointer data)
 
   if (!spec->list)
     return uint_node (p, field, offset, 2, spec->cmp, spec->value);
-  n.kind = N_PORT_IN;
-  n.field = field;
+  n.kind = L_PORT_IN;
+  n.bit = FL_FIELD_BIT (field);
   n.offset = (guint16) offset;
   n.a = spec->start;
   n.b = spec->count;
@@ -820,8 +953,9 @@ parse_flags (Parser *p)
       mask |= 1u << (l - letters);
     }
   advance (p);
-  n.kind = N_FLAGS;
-  n.value = mask;
+  n.kind = L_FLAGS;
+  n.bit = FL_FIELD_BIT (FL_FIELD_TCP_FLAGS);
+  n.lo = mask;
   return add_node (p, &n);
 }
 
@@ -830,15 +964,19 @@ parse_duration (Parser *p)
 {
   Cmp cmp = parse_cmp (p);
   guint64 ms;
-  Node n = { 0 };
+  guint32 r;
+  Node *d;
 
   if (!tok_number (p, G_MAXINT64 / 1000000, FALSE, &ms))
     return fail (p, "a duration in milliseconds");
   advance (p);
-  n.kind = N_DURATION;
-  n.cmp = cmp;
-  n.value = (guint64) ((gint64) ms * 1000000);
-  return add_node (p, &n);
+  /* ns, in the order-preserving unsigned image of gint64 */
+  r = range_node (p, L_DURATION, FL_FIELD_FIRST, 0, cmp,
+                  ((guint64) ((gint64) ms * 1000000)) ^ SIGN_BIT);
+  d = &g_array_index (p->nodes, Node, r);
+  if (d->kind == L_DURATION) /* both times must be present */
+    d->bit = FL_FIELD_BIT (FL_FIELD_FIRST) | FL_FIELD_BIT (FL_FIELD_LAST);
+  return r;
 }
 
 static guint32
@@ -871,13 +1009,13 @@ parse_prim (Parser *p)
   if (is_kw (p, "any"))
     {
       advance (p);
-      n.kind = N_TRUE;
+      n.kind = L_TRUE;
       return add_node (p, &n);
     }
   if (is_kw (p, "ipv4") || is_kw (p, "inet") || is_kw (p, "ipv6")
       || is_kw (p, "inet6"))
     {
-      n.kind = N_FAMILY;
+      n.kind = L_FAMILY;
       n.family = is_kw (p, "ipv4") || is_kw (p, "inet") ? 4 : 6;
       advance (p);
       return add_node (p, &n);
@@ -974,12 +1112,10 @@ parse_factor (Parser *p)
     return fail (p, "at most 128 levels of '(' and 'not'");
   if (p->tok.kind == T_NOT || is_kw (p, "not"))
     {
-      Node n = { 0 };
-
       advance (p);
-      n.kind = N_NOT;
-      n.a = parse_factor (p);
-      r = n.a == BAD ? BAD : add_node (p, &n);
+      r = parse_factor (p);
+      if (r != BAD)
+        negate (p, r);
     }
   else if (p->tok.kind == T_LPAREN)
     {
@@ -1005,7 +1141,6 @@ parse_chain (Parser *p, NodeKind kind, guint32 (*sub) (Parser *p))
   TokKind op = kind == N_OR ? T_OR : T_AND;
   g_autoptr (GArray) kids = g_array_new (FALSE, FALSE, sizeof (guint32));
   guint32 r = sub (p);
-  Node n = { 0 };
 
   if (r == BAD)
     return BAD;
@@ -1018,13 +1153,7 @@ parse_chain (Parser *p, NodeKind kind, guint32 (*sub) (Parser *p))
         return BAD;
       g_array_append_val (kids, r);
     }
-  if (kids->len == 1)
-    return r;
-  n.kind = kind;
-  n.a = p->kids->len;
-  n.b = kids->len;
-  g_array_append_vals (p->kids, kids->data, kids->len);
-  return add_node (p, &n);
+  return inner_node (p, kind, (const guint32 *) kids->data, kids->len);
 }
 
 static guint32

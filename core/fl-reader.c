@@ -470,7 +470,7 @@ selected (const FlReader *r, const FlFlow *flow)
       && (!fl_flow_has (flow, FL_FIELD_FIRST) || flow->first < r->since
           || flow->first >= r->until))
     return FALSE;
-  return r->filter == NULL || fl_filter_match (r->filter, flow);
+  return r->filter == NULL || _fl_filter_match (r->filter, flow);
 }
 
 /* TRUE when the format's header says that every flow's `first` lies

@@ -557,8 +557,9 @@ expand_files (char **args, gboolean recursive, gboolean *failed)
 
           if (!walk_tree (args[i], files, seen))
             *failed = TRUE;
-          qsort (files->pdata + from, files->len - from, sizeof (gpointer),
-                 compare_paths);
+          if (files->len - from > 1)
+            qsort (files->pdata + from, files->len - from, sizeof (gpointer),
+                   compare_paths);
         }
       else
         g_ptr_array_add (files, g_strdup (args[i]));
