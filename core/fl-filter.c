@@ -196,9 +196,12 @@ leaf (const FlFilter *f, const Node *n, const FlFlow *flow)
 static gboolean
 eval (const FlFilter *f, const Node *n, const FlFlow *flow)
 {
-  const guint32 *kids = f->kids + n->a;
+  const guint32 *kids;
   guint r;
 
+  if (IS_LEAF (n->kind))
+    return leaf (f, n, flow);
+  kids = f->kids + n->a; /* kids is NULL in a filter that is one leaf */
   if (n->kind == N_AND)
     {
       r = 1;
@@ -217,7 +220,7 @@ eval (const FlFilter *f, const Node *n, const FlFlow *flow)
         r = eval (f, &f->nodes[kids[i]], flow);
       return r;
     }
-  return leaf (f, n, flow);
+  return FALSE;
 }
 
 gboolean
