@@ -28,4 +28,8 @@ const FlRegReader *_fl_registry_get_reader (FlRegistry *registry, guint i);
  * then ignored. */
 gboolean _fl_is_privileged (void);
 
+/* fl_filter_match() without the argument checks, for the reader's loop
+ * (its flow is always a full-size one). */
+gboolean _fl_filter_match (const FlFilter *filter, const FlFlow *flow);
+
 G_END_DECLS

@@ -19,6 +19,7 @@
  * reader sees every byte from the start, also on pipes.
  */
 #include "fl-private.h"
+#include <flowread/flowread-filter.h>
 
 #include <stdarg.h>
 #include <string.h>
@@ -79,6 +80,13 @@ struct _FlReader {
   guint64            flows;
   FlOptions          options;  /* what open() and wrap() see */
   FlFlow             scratch;  /* for callers with an older, smaller FlFlow */
+
+  /* Selection (FlOpenOptions.filter, since/until): `select` is FALSE when
+   * there is none, so the per-flow path tests one flag. */
+  gboolean           select;
+  gboolean           has_window;
+  FlFilter          *filter;
+  gint64             since, until; /* G_MININT64 / G_MAXINT64 when unset */
 };
 
 typedef struct {
@@ -429,6 +437,57 @@ fl_probe_stream (FlRegistry *registry, FlStream *stream, FlProbeFunc func,
   return ok;
 }
 
+/* Does options carry member (a 1.0 host passes a smaller struct)? */
+#define OPTIONS_HAVE(o, member)                                         \
+  ((o) != NULL && (o)->struct_size >= G_STRUCT_OFFSET (FlOpenOptions, member) \
+                                      + sizeof ((o)->member))
+
+static void
+set_selection (FlReader *r, const FlOpenOptions *options)
+{
+  guint flags = open_flags (options);
+
+  r->since = G_MININT64;
+  r->until = G_MAXINT64;
+  if (OPTIONS_HAVE (options, filter) && options->filter != NULL)
+    r->filter = fl_filter_ref (options->filter);
+  if ((flags & FL_OPEN_HAS_SINCE) && OPTIONS_HAVE (options, since))
+    r->since = options->since;
+  if ((flags & FL_OPEN_HAS_UNTIL) && OPTIONS_HAVE (options, until))
+    r->until = options->until;
+  r->select = r->filter != NULL || (flags & (FL_OPEN_HAS_SINCE
+                                             | FL_OPEN_HAS_UNTIL)) != 0;
+  r->has_window = (flags & (FL_OPEN_HAS_SINCE | FL_OPEN_HAS_UNTIL)) != 0;
+}
+
+/* With a time window, a flow without `first` is left out: it cannot be
+ * shown to lie inside (the same answer as nfdump's -t, whose records all
+ * carry a time). */
+static inline gboolean
+selected (const FlReader *r, const FlFlow *flow)
+{
+  if (r->has_window
+      && (!fl_flow_has (flow, FL_FIELD_FIRST) || flow->first < r->since
+          || flow->first >= r->until))
+    return FALSE;
+  return r->filter == NULL || _fl_filter_match (r->filter, flow);
+}
+
+/* TRUE when the format's header says that every flow's `first` lies
+ * outside [since, until): the file is then skipped without reading its
+ * body. A span with first > last contradicts itself and is not trusted. */
+static gboolean
+header_outside_window (FlReader *r)
+{
+  gint64 first, last;
+
+  if (!r->has_window || r->format->klass.time_range == NULL
+      || !r->format->klass.time_range (r->handle, &first, &last)
+      || first > last)
+    return FALSE;
+  return last < r->since || first >= r->until;
+}
+
 FlReader *
 fl_reader_new (FlRegistry *registry, FlStream *stream,
                const FlOpenOptions *options, GError **error)
@@ -447,6 +506,7 @@ fl_reader_new (FlRegistry *registry, FlStream *stream,
 
   r = reader_alloc (registry, stream);
   r->options.flags = open_flags (options);
+  set_selection (r, options);
   if (!probe_chain (r, forced, NULL, NULL, error))
     {
       fl_reader_close (r);
@@ -465,6 +525,8 @@ fl_reader_new (FlRegistry *registry, FlStream *stream,
       fl_reader_close (r);
       return NULL;
     }
+  if (header_outside_window (r))
+    r->state = FL_STATUS_END; /* skipped unread */
   return r;
 }
 
@@ -543,21 +605,30 @@ fl_reader_next (FlReader *r, FlFlow *flow, GError **error)
   /* The common case: a caller with a full-size FlFlow. */
   if (G_LIKELY (flow->struct_size >= sizeof (FlFlow)))
     {
-      flow->present = 0;
-      flow->present_hi = 0;
-      st = r->format->klass.next (r->handle, flow, &local);
-      if (G_LIKELY (st == FL_STATUS_OK))
+      for (;;)
         {
-          r->flows++;
-          return FL_STATUS_OK;
+          flow->present = 0;
+          flow->present_hi = 0;
+          st = r->format->klass.next (r->handle, flow, &local);
+          if (G_LIKELY (st == FL_STATUS_OK))
+            {
+              if (G_UNLIKELY (r->select) && !selected (r, flow))
+                continue;
+              r->flows++;
+              return FL_STATUS_OK;
+            }
+          return reader_next_finish (r, flow, flow, st, local, error);
         }
-      return reader_next_finish (r, flow, flow, st, local, error);
     }
   /* A caller built against an older (smaller) FlFlow gets the prefix it
    * knows; the plugin always fills a full-size one. */
-  r->scratch.present = 0;
-  r->scratch.present_hi = 0;
-  st = r->format->klass.next (r->handle, &r->scratch, &local);
+  do
+    {
+      r->scratch.present = 0;
+      r->scratch.present_hi = 0;
+      st = r->format->klass.next (r->handle, &r->scratch, &local);
+    }
+  while (st == FL_STATUS_OK && r->select && !selected (r, &r->scratch));
   return reader_next_finish (r, flow, &r->scratch, st, local, error);
 }
 
@@ -630,6 +701,7 @@ fl_reader_close (FlReader *r)
   g_ptr_array_free (r->streams, TRUE);
   g_ptr_array_free (r->wrappers, TRUE);
   fl_registry_unref (r->registry);
+  fl_filter_unref (r->filter);
   g_free (r->name);
   g_free (r->chain);
   g_free (r);

@@ -21,7 +21,7 @@ case $inflate in
   *) echo "fuzz/run.sh: FUZZ_INFLATE must be auto, isal or zlib" >&2; exit 2 ;;
 esac
 corpus=${FLOWREAD_CORPUS:-$top/../shared/corpus}
-targets=${*:-probe flowtools flowd text gzip nfdump}
+targets=${*:-probe flowtools flowd text gzip nfdump filter}
 
 if ! grep -q "subdir('fuzz')" "$top/meson.build"; then
   echo "fuzz/run.sh: meson.build lacks: if get_option('fuzzing') subdir('fuzz') endif" >&2
@@ -65,6 +65,14 @@ for t in $targets; do
     text)      seeds=$(seed text '*.csv' text flow-tools/expected flowd/expected) ;;
     gzip)      seeds=$(seed gzip '*' gzip) ;;
     nfdump)    seeds=$(seed nfdump '*.nfcapd' nfcapd nfdump) ;;
+    filter)    # one seed file per line of the corpus's filters.txt
+               seeds=$work/seeds-filter
+               mkdir -p "$seeds"
+               i=0
+               while IFS= read -r line; do
+                 i=$((i + 1))
+                 printf '%s' "$line" > "$seeds/filter-$i"
+               done < "$corpus/filters/filters.txt" ;;
     *) echo "unknown target $t" >&2; exit 2 ;;
   esac
   mkdir -p "$work/new-$t"

@@ -461,3 +461,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FlStream, fl_stream_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FlReader, fl_reader_close)
 
 G_END_DECLS
+
+/* fl_filter_new() and friends: FlOpenOptions.filter's other half. */
+#include <flowread/flowread-filter.h>

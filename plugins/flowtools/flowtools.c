@@ -1375,6 +1375,33 @@ ft_info (gpointer handle, FlInfoFunc func, gpointer user_data)
     func ("interface_names", h->if_names->str, user_data);
 }
 
+/* ------------------------------------------------------------ time range */
+
+/* The span the header gives the core's time window (ABI 1.1), from a file
+ * its writer closed (DONE; flow-capture leaves CAP_END 0 while writing).
+ * CAP_END is when the collector closed the file: every flow in it was
+ * exported by then, so no flow's `first` is later than the end of that
+ * second. CAP_START, when the file was opened, bounds nothing: a flow
+ * exported after it may have started long before (active timeout), so the
+ * span starts at the beginning of time and only a window after CAP_END
+ * skips the file. Both are the collector's clock, the flows the router's:
+ * a router clock ahead of the collector's breaks the bound, as it does
+ * nfdump's. Only the first part's header counts (a later part of a
+ * concatenation has its own). */
+static gboolean
+ft_time_range (gpointer handle, gint64 *first, gint64 *last)
+{
+  const FtHeader *h = &((FtReader *) handle)->first;
+
+  if (!(h->have & FT_HAVE_CAP_END) || h->cap_end == 0
+      || !(h->have & FT_HAVE_FLAGS) || !(h->flags & FT_FLAG_DONE)
+      || (h->flags & FT_FLAG_STREAMING))
+    return FALSE;
+  *first = G_MININT64;
+  *last = ((gint64) h->cap_end + 1) * G_GINT64_CONSTANT (1000000000) - 1;
+  return TRUE;
+}
+
 /* ------------------------------------------------------------ probe */
 
 static int
@@ -1431,6 +1458,7 @@ static const FlReaderClass ft_reader_class = {
   .next = ft_next,
   .close = ft_close,
   .info = ft_info,
+  .time_range = ft_time_range,
   .family = "flowtools",
 };
 

@@ -33,7 +33,8 @@ static const struct { const char *name, *kind; } all_plugins[] = {
 /* Every option of the CLI, as --help and the man page must show them. */
 static const char *const all_options[] = {
   "-o, --output=", "-F, --format=", "--probe", "--list-plugins", "--info",
-  "-c, --count", "--plugin-dir=", "-h, --help", "--version",
+  "-c, --count", "--plugin-dir=", "--filter=", "--since=", "--until=",
+  "-R, --recursive", "-h, --help", "--version",
 };
 
 static GPtrArray *manifest;

@@ -11,10 +11,14 @@
  * The help text below and doc/flowread.1 must say the same thing: the cli
  * tests compare them.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/auxv.h>
@@ -57,6 +61,16 @@ static const char help_text[] =
   "  -c, --count            print only the number of flows read\n"
   "      --plugin-dir=DIR   add a plugin folder (before the default ones); may\n"
   "                         be given several times\n"
+  "      --filter=EXPR      only flows that match EXPR, in nfdump's filter\n"
+  "                         syntax (see FILTERS in flowread(1))\n"
+  "      --since=TIME       only flows whose first time is TIME or later\n"
+  "      --until=TIME       only flows whose first time is before TIME; TIME is\n"
+  "                         RFC 3339 (2026-11-27T13:00:00Z) or nfdump's\n"
+  "                         2026/11/27.13:00:00 (UTC); files whose header says\n"
+  "                         they lie outside the window are skipped unread\n"
+  "  -R, --recursive        a FILE that is a folder means every regular file\n"
+  "                         below it, in path order (hidden files skipped,\n"
+  "                         symbolic links to folders not followed)\n"
   "  -h, --help             print this help and exit\n"
   "      --version          print the version and the default plugin folder\n"
   "                         and exit\n"
@@ -75,6 +89,9 @@ typedef struct {
   gboolean       probe, list_plugins, info, count;
   FlRegistry    *registry;
   FlWriter      *writer;
+  FlFilter      *filter;     /* --filter */
+  guint          open_flags; /* FL_OPEN_HAS_SINCE/UNTIL */
+  gint64         since, until;
   gboolean       output_failed; /* stdout is gone: stop everything */
   gboolean       output_epipe;  /* ... because the reader closed it */
 } Cli;
@@ -285,11 +302,17 @@ read_file (Cli *cli, const char *file, guint64 *n_flows)
 {
   g_autoptr (GError) error = NULL;
   FlOpenOptions options = { sizeof options, cli->format };
-  FlStream *stream = open_stream (file, &error);
+  FlStream *stream;
   g_autoptr (FlReader) reader = NULL;
   FlFlow flow;
   FlStatus status;
   guint64 n = 0;
+
+  options.flags = cli->open_flags;
+  options.filter = cli->filter;
+  options.since = cli->since;
+  options.until = cli->until;
+  stream = open_stream (file, &error);
 
   if (stream == NULL)
     {
@@ -357,6 +380,193 @@ read_file (Cli *cli, const char *file, guint64 *n_flows)
   return EXIT_OK;
 }
 
+/* --------------------------------------------------------------- selection */
+
+static gboolean
+take_digits (const char **s, guint n, guint *value)
+{
+  guint v = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      if (!g_ascii_isdigit ((*s)[i]))
+        return FALSE;
+      v = v * 10 + (guint) ((*s)[i] - '0');
+    }
+  *s += n;
+  *value = v;
+  return TRUE;
+}
+
+/* --since/--until: RFC 3339 ("2026-11-27T13:00:00Z", fraction and offset
+ * allowed; no offset means UTC) or nfdump's -t form "2026/11/27.13:00:00",
+ * UTC, whose later parts may be left out ("2026/11/27.13", "2026/11/27"). */
+static gboolean
+parse_time (const char *text, gint64 *ns)
+{
+  const char *s = text;
+  guint year, month, day, hour = 0, minute = 0, sec = 0;
+  guint32 nsec = 0;
+  gint64 offset = 0;
+
+  if (!take_digits (&s, 4, &year) || (*s != '-' && *s != '/'))
+    return FALSE;
+  if (*s == '/')
+    {
+      /* nfdump */
+      s++;
+      if (!take_digits (&s, 2, &month) || *s++ != '/'
+          || !take_digits (&s, 2, &day))
+        return FALSE;
+      if (*s == '.')
+        {
+          s++;
+          if (!take_digits (&s, 2, &hour))
+            return FALSE;
+          if (*s == ':' && (s++, !take_digits (&s, 2, &minute)))
+            return FALSE;
+          if (*s == ':' && (s++, !take_digits (&s, 2, &sec)))
+            return FALSE;
+        }
+      return *s == '\0'
+             && fl_time_from_civil (year, month, day, hour, minute, sec, 0, ns);
+    }
+  s++;
+  if (!take_digits (&s, 2, &month) || *s++ != '-'
+      || !take_digits (&s, 2, &day)
+      || (*s != 'T' && *s != 't' && *s != ' '))
+    return FALSE;
+  s++;
+  if (!take_digits (&s, 2, &hour) || *s++ != ':'
+      || !take_digits (&s, 2, &minute) || *s++ != ':'
+      || !take_digits (&s, 2, &sec))
+    return FALSE;
+  if (*s == '.')
+    {
+      guint digits = 0;
+
+      for (s++; g_ascii_isdigit (*s); s++, digits++)
+        if (digits < 9)
+          nsec = nsec * 10 + (guint32) (*s - '0');
+      if (digits == 0)
+        return FALSE;
+      for (; digits < 9; digits++)
+        nsec *= 10;
+    }
+  if (*s == 'Z' || *s == 'z')
+    s++;
+  else if (*s == '+' || *s == '-')
+    {
+      gint64 sign = *s++ == '-' ? -1 : 1;
+      guint oh, om;
+
+      if (!take_digits (&s, 2, &oh) || *s++ != ':'
+          || !take_digits (&s, 2, &om) || oh > 23 || om > 59)
+        return FALSE;
+      offset = sign * ((gint64) oh * 3600 + om * 60) * G_GINT64_CONSTANT (1000000000);
+    }
+  if (*s != '\0'
+      || !fl_time_from_civil (year, month, day, hour, minute, sec, nsec, ns))
+    return FALSE;
+  /* local time = UTC + offset */
+  if ((offset > 0 && *ns < G_MININT64 + offset)
+      || (offset < 0 && *ns > G_MAXINT64 + offset))
+    return FALSE;
+  *ns -= offset;
+  return TRUE;
+}
+
+static int
+compare_paths (const void *a, const void *b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* -R: every regular file below dir into files (sorted by the caller).
+ * Names starting with '.' are skipped, symbolic links to folders are not
+ * followed (links to files are read), and a folder already seen (a bind
+ * mount loop) is not entered twice, so the walk always ends. Returns FALSE
+ * after reporting a folder it could not read; the rest is still walked. */
+static gboolean
+walk_tree (const char *dir, GPtrArray *files, GHashTable *seen)
+{
+  gboolean ok = TRUE;
+  struct stat st;
+  DIR *d;
+  struct dirent *e;
+
+  if (stat (dir, &st) == 0)
+    {
+      char *key = g_strdup_printf ("%ju:%ju", (uintmax_t) st.st_dev,
+                                   (uintmax_t) st.st_ino);
+      if (!g_hash_table_add (seen, key))
+        return TRUE;
+    }
+  d = opendir (dir);
+  if (d == NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("%s: cannot read folder: %s",
+                                               dir, g_strerror (errno));
+      message ("", text);
+      return FALSE;
+    }
+  while ((errno = 0, e = readdir (d)) != NULL)
+    {
+      g_autofree char *path = NULL;
+
+      if (e->d_name[0] == '.')
+        continue;
+      path = g_build_filename (dir, e->d_name, NULL);
+      if (lstat (path, &st) != 0)
+        continue; /* gone since readdir() */
+      if (S_ISDIR (st.st_mode))
+        ok &= walk_tree (path, files, seen);
+      else if (S_ISREG (st.st_mode)
+               || (S_ISLNK (st.st_mode) && stat (path, &st) == 0
+                   && S_ISREG (st.st_mode)))
+        g_ptr_array_add (files, g_steal_pointer (&path));
+    }
+  if (errno != 0)
+    {
+      g_autofree char *text = g_strdup_printf ("%s: cannot read folder: %s",
+                                               dir, g_strerror (errno));
+      message ("", text);
+      ok = FALSE;
+    }
+  closedir (d);
+  return ok;
+}
+
+/* The FILEs to read: each argument, or with -R the files below a folder
+ * argument in path order. *failed is set when a folder could not be read
+ * completely. */
+static GPtrArray *
+expand_files (char **args, gboolean recursive, gboolean *failed)
+{
+  GPtrArray *files = g_ptr_array_new_with_free_func (g_free);
+  struct stat st;
+
+  for (guint i = 0; args != NULL && args[i] != NULL; i++)
+    {
+      if (recursive && strcmp (args[i], "-") != 0 && stat (args[i], &st) == 0
+          && S_ISDIR (st.st_mode))
+        {
+          g_autoptr (GHashTable) seen =
+            g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+          guint from = files->len;
+
+          if (!walk_tree (args[i], files, seen))
+            *failed = TRUE;
+          if (files->len - from > 1)
+            qsort (files->pdata + from, files->len - from, sizeof (gpointer),
+                   compare_paths);
+        }
+      else
+        g_ptr_array_add (files, g_strdup (args[i]));
+    }
+  return files;
+}
+
 /* --------------------------------------------------------------- plugins */
 
 static const char *
@@ -418,6 +628,52 @@ check_format (Cli *cli, char **why)
   return FALSE;
 }
 
+/* --filter, --since, --until into cli. FALSE with *status = EXIT_USAGE
+ * after a one-line message. */
+static gboolean
+parse_selection (Cli *cli, const char *filter, const char *since,
+                 const char *until, int *status)
+{
+  static const char time_forms[] =
+    " (RFC 3339 2026-11-27T13:00:00Z or nfdump's 2026/11/27.13:00:00, UTC)";
+  const char *bad = NULL;
+
+  *status = EXIT_USAGE;
+  if (since != NULL && !parse_time (since, &cli->since))
+    bad = "--since";
+  else if (until != NULL && !parse_time (until, &cli->until))
+    bad = "--until";
+  if (bad != NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("%s: invalid time '%s'%s",
+                                               bad, bad[2] == 's' ? since
+                                                                  : until,
+                                               time_forms);
+      usage_error (text);
+      return FALSE;
+    }
+  if (since != NULL && until != NULL && cli->since >= cli->until)
+    {
+      usage_error ("--since must be before --until");
+      return FALSE;
+    }
+  cli->open_flags |= (since != NULL ? FL_OPEN_HAS_SINCE : 0)
+                     | (until != NULL ? FL_OPEN_HAS_UNTIL : 0);
+  if (filter != NULL)
+    {
+      g_autoptr (GError) error = NULL;
+
+      cli->filter = fl_filter_new (filter, &error);
+      if (cli->filter == NULL)
+        {
+          /* one line: "flowread: filter: position N: expected ..." */
+          message ("", error->message);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 /* --------------------------------------------------------------- main */
 
 /* Set-uid or set-gid (or any exec the kernel marks secure, e.g. file
@@ -450,8 +706,11 @@ main (int argc, char **argv)
   g_autofree char *output = NULL;
   g_autofree char *format = NULL;
   g_auto (GStrv) plugin_dirs = NULL;
-  g_auto (GStrv) files = NULL;
+  g_auto (GStrv) args = NULL;
+  g_autofree char *filter = NULL, *since = NULL, *until = NULL;
+  g_autoptr (GPtrArray) files = NULL;
   gboolean help = FALSE, version = FALSE, no_plugins = FALSE;
+  gboolean recursive = FALSE;
   Cli cli = { 0 };
   GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_STRING, &output, NULL, NULL },
@@ -461,9 +720,13 @@ main (int argc, char **argv)
     { "info", 0, 0, G_OPTION_ARG_NONE, &cli.info, NULL, NULL },
     { "count", 'c', 0, G_OPTION_ARG_NONE, &cli.count, NULL, NULL },
     { "plugin-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &plugin_dirs, NULL, NULL },
+    { "filter", 0, 0, G_OPTION_ARG_STRING, &filter, NULL, NULL },
+    { "since", 0, 0, G_OPTION_ARG_STRING, &since, NULL, NULL },
+    { "until", 0, 0, G_OPTION_ARG_STRING, &until, NULL, NULL },
+    { "recursive", 'R', 0, G_OPTION_ARG_NONE, &recursive, NULL, NULL },
     { "help", 'h', 0, G_OPTION_ARG_NONE, &help, NULL, NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, NULL, NULL },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
@@ -510,10 +773,12 @@ main (int argc, char **argv)
   if (n_modes > 1)
     return usage_error ("--probe, --list-plugins, --info and --count "
                         "exclude each other");
-  n_files = files != NULL ? g_strv_length (files) : 0;
-  if (n_files == 0 && !cli.list_plugins)
+  if (args == NULL && !cli.list_plugins)
     return usage_error ("no FILE given ('-' reads standard input)");
   cli.format = format;
+  if (!parse_selection (&cli, filter, since, until, &status))
+    return status;
+  g_autoptr (FlFilter) compiled = cli.filter; /* cli borrows it */
 
   /* A reader that went away (flowread ... | head) shows up as EPIPE from
    * write(), handled in output_ok(), instead of killing us mid-line. */
@@ -558,17 +823,19 @@ main (int argc, char **argv)
   if (!cli.probe && !cli.info && !cli.count)
     the_writer = cli.writer = fl_writer_new (cli.output, stdout);
 
+  files = expand_files (args, recursive, &any_failed);
+  n_files = files->len;
   for (guint i = 0; i < n_files && !cli.output_failed; i++)
     {
       guint64 n = 0;
 
       if (cli.probe)
-        status = probe_file (&cli, files[i]);
+        status = probe_file (&cli, files->pdata[i]);
       else
         {
           if (cli.info && i > 0)
             putchar ('\n');
-          status = read_file (&cli, files[i], &n);
+          status = read_file (&cli, files->pdata[i], &n);
         }
       if (cli.count)
         {
@@ -576,7 +843,7 @@ main (int argc, char **argv)
             printf ("%" G_GUINT64_FORMAT "\n", n);
           else
             {
-              g_autofree char *safe_file = terminal_safe (files[i]);
+              g_autofree char *safe_file = terminal_safe (files->pdata[i]);
 
               printf ("%" G_GUINT64_FORMAT " %s\n", n, safe_file);
             }
@@ -585,8 +852,9 @@ main (int argc, char **argv)
       any_failed |= status == EXIT_ERROR;
       any_truncated |= status == EXIT_TRUNCATED;
     }
-  if (cli.count && n_files > 1 && !cli.output_failed)
-    printf ("%" G_GUINT64_FORMAT " total\n", total);
+  if (cli.count && n_files != 1 && !cli.output_failed)
+    printf ("%" G_GUINT64_FORMAT " total\n", total); /* also "0 total" for
+                                                       an empty -R folder */
 
   if (!cli.output_failed)
     output_ok (&cli);
