@@ -157,15 +157,35 @@ reader_loaded (const char *name)
 
 /* The lines of the expected JSON that the row's ranges list, joined. */
 static char *
-want_lines (const FilterRow *r, gsize *len)
+want_lines (const FilterRow *r, gboolean native, gsize *len)
 {
   gsize all_len;
-  g_autofree char *all = fl_test_corpus_read (r->expected, &all_len);
+  g_autofree char *all = NULL;
   g_autoptr (GPtrArray) lines = NULL;
   guint n_lines;
   GString *out = g_string_new (NULL);
   guint n = 0;
 
+  if (strcmp (r->format, "nfdump") == 0 && strcmp (row_reader (r), "nfdump") == 0
+      && native)
+    {
+      /* The top-level nfdump/expected/ files are nfdump-exec's output (its
+       * field set: absent numbers printed as 0). The indexes select the
+       * same flows of the file whichever reader reads it, so the native
+       * reader's rows are taken from its own unfiltered output, itself
+       * checked against nfdump-exec field by field by test-cross. */
+      g_autofree char *path = fl_test_corpus_path (r->file);
+      const char *args[] = { "-F", "nfdump", "-o", "json", path, NULL };
+      FlTestRun run;
+
+      fl_test_run_cli (&run, NULL, args);
+      g_assert_cmpint (run.status, ==, 0);
+      all = g_steal_pointer (&run.out);
+      all_len = run.out_len;
+      fl_test_run_clear (&run);
+    }
+  else
+    all = fl_test_corpus_read (r->expected, &all_len);
   g_assert_true (all_len > 0 && all[all_len - 1] == '\n');
   lines = split_lines (all, all_len);
   n_lines = lines->len;
@@ -224,7 +244,7 @@ test_corpus_cli (gconstpointer data)
 
   if (!row_available (r))
     return;
-  want = want_lines (r, &want_len);
+  want = want_lines (r, TRUE, &want_len);
   fl_test_run_cli (&run, NULL, args);
   g_assert_cmpstr (run.err, ==, "");
   g_assert_cmpint (run.status, ==, 0);
@@ -246,7 +266,7 @@ check_api (const FilterRow *r, const char *format)
 
   g_assert_no_error (error);
   g_assert_nonnull (filter);
-  want = want_lines (r, &want_len);
+  want = want_lines (r, format == NULL, &want_len);
   options.filter = filter;
   fl_test_read_drain (fl_reader_open_path (fl_test_registry (), path,
                                            &options, &error), &res);
