@@ -32,9 +32,9 @@ static const struct { const char *name, *kind; } all_plugins[] = {
 
 /* Every option of the CLI, as --help and the man page must show them. */
 static const char *const all_options[] = {
-  "-o, --output=", "-F, --format=", "--probe", "--list-plugins", "--info",
-  "-c, --count", "--plugin-dir=", "--filter=", "--since=", "--until=",
-  "-R, --recursive", "-h, --help", "--version",
+  "-o, --output=", "--fields=", "-F, --format=", "--probe", "--list-plugins",
+  "--info", "-c, --count", "--plugin-dir=", "--filter=", "--since=",
+  "--until=", "-R, --recursive", "-h, --help", "--version",
 };
 
 static GPtrArray *manifest;
@@ -701,6 +701,123 @@ test_closed_pipe (void)
   g_assert_cmpuint (n, ==, 0);
 }
 
+/* ------------------------------------------------------------ --fields */
+
+/* One key's value in a json line ("\"x\"" or a number), or NULL. */
+static char *
+json_value (const char *line, const char *key)
+{
+  g_autofree char *pat = g_strdup_printf ("\"%s\":(\"[^\"]*\"|[0-9]+)", key);
+  g_autoptr (GRegex) re = g_regex_new (pat, 0, 0, NULL);
+  g_autoptr (GMatchInfo) m = NULL;
+
+  if (!g_regex_match (re, line, 0, &m))
+    return NULL;
+  return g_match_info_fetch (m, 1);
+}
+
+/* --fields: the chosen columns in the chosen order (not output order),
+ * for json (absent ones left out), csv (empty cells) and text, against the
+ * corpus's expected lines. */
+static void
+test_fields (void)
+{
+  static const char *const keys[] = { "dOctets", "first", "nexthop", "srcaddr", "recv_time" };
+  g_autofree char *path = fl_test_corpus_path ("flowd/mixed-v9.flowd");
+  g_autofree char *jsonl = fl_test_corpus_path ("flowd/expected/mixed-v9.flowd.jsonl");
+  g_autofree char *want_text = NULL;
+  g_autoptr (GString) want_json = g_string_new (NULL);
+  g_autoptr (GString) want_csv = g_string_new ("dOctets,first,nexthop,srcaddr,recv_time\n");
+  g_auto (GStrv) lines = NULL;
+  guint absent = 0;
+  gsize len;
+  FlTestRun r;
+
+  want_text = fl_test_read_file (jsonl, &len);
+  lines = g_strsplit (want_text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    {
+      const char *sep = "{";
+
+      for (gsize k = 0; k < G_N_ELEMENTS (keys); k++)
+        {
+          g_autofree char *v = json_value (lines[i], keys[k]);
+
+          if (k > 0)
+            g_string_append_c (want_csv, ',');
+          if (v == NULL)
+            {
+              absent++;
+              continue;
+            }
+          g_string_append_printf (want_json, "%s\"%s\":%s", sep, keys[k], v);
+          sep = ",";
+          if (v[0] == '"')
+            g_string_append_len (want_csv, v + 1, (gssize) strlen (v) - 2);
+          else
+            g_string_append (want_csv, v);
+        }
+      g_string_append (want_json, *sep == '{' ? "{}\n" : "}\n");
+      g_string_append_c (want_csv, '\n');
+    }
+  g_assert_cmpuint (absent, >, 0); /* the file has flows without a next hop */
+
+  run (&r, "-o", "json", "--fields=dOctets,first,nexthop,srcaddr,recv_time", path, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  fl_test_assert_same_bytes ("--fields json", r.out, r.out_len,
+                             want_json->str, want_json->len);
+  fl_test_run_clear (&r);
+  run (&r, "-o", "csv", "--fields", "dOctets, first,nexthop,srcaddr,recv_time", path, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  fl_test_assert_same_bytes ("--fields csv", r.out, r.out_len,
+                             want_csv->str, want_csv->len);
+  fl_test_run_clear (&r);
+
+  /* text: the field names head the columns; "-" for absent */
+  run (&r, "--fields=prot,srcaddr,mpls_1", path, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  {
+    g_auto (GStrv) out = g_strsplit (r.out, "\n", 3);
+
+    g_assert_cmpstr (out[0], ==, "prot srcaddr         mpls_1");
+    g_assert_true (g_str_has_suffix (out[1], " -"));
+    g_assert_true (g_str_has_prefix (out[1], "   6 ") || g_str_has_prefix (out[1], "  17 "));
+  }
+  fl_test_run_clear (&r);
+}
+
+static void
+test_fields_errors (void)
+{
+  g_autofree char *path = fl_test_corpus_path ("flowd/mixed-v9.flowd");
+  FlTestRun r;
+
+  run (&r, "-o", "json", "--fields=first,bogus", path, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_cmpstr (r.out, ==, "");
+  g_assert_nonnull (strstr (r.err, "unknown field 'bogus'"));
+  /* the valid names are listed, in output order */
+  g_assert_nonnull (strstr (r.err, "valid fields: first,last,srcaddr,"));
+  g_assert_nonnull (strstr (r.err, ",srv_latency_us,tag"));
+  g_assert_null (strstr (r.err, "ft_times"));
+  fl_test_run_clear (&r);
+
+  run (&r, "--fields=first,first", path, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "'first' is listed twice"));
+  fl_test_run_clear (&r);
+
+  run (&r, "--fields=", path, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "--fields"));
+  fl_test_run_clear (&r);
+
+  run (&r, "-o", "flow-export", "--fields=first", path, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "flow-export"));
+  fl_test_run_clear (&r);
+}
+
 /* ------------------------------------------------------------ writers */
 
 static char *
@@ -1318,6 +1435,8 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/cli/flow-export/synthesized", test_flow_export_synth);
   g_test_add_func ("/cli/text", test_text);
+  g_test_add_func ("/cli/fields", test_fields);
+  g_test_add_func ("/cli/fields/errors", test_fields_errors);
   g_test_add_func ("/cli/probe", test_probe);
   g_test_add_func ("/cli/list-plugins", test_list_plugins);
   g_test_add_func ("/cli/info", test_info);

@@ -51,6 +51,9 @@ static const char help_text[] =
   "\n"
   "  -o, --output=FORMAT    output format: text (the default), json, csv or\n"
   "                         flow-export\n"
+  "      --fields=LIST      print only these fields, in this order (json, csv,\n"
+  "                         text); LIST is comma-separated field names, e.g.\n"
+  "                         first,srcaddr,dstaddr,dOctets\n"
   "  -F, --format=NAME      skip probing, use this format plugin\n"
   "      --probe            print every plugin's score for each FILE (at each\n"
   "                         wrapper depth) and the winner; read nothing else\n"
@@ -605,6 +608,48 @@ list_plugins (Cli *cli)
     }
 }
 
+/* --fields=LIST: field ids in *out. FALSE with *why for an empty list, an
+ * empty, unknown or repeated name (the message lists the valid names). */
+static gboolean
+parse_fields (const char *list, GArray *out, char **why)
+{
+  g_auto (GStrv) names = g_strsplit (list, ",", -1);
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      const char *name = g_strstrip (names[i]);
+      int f = fl_field_from_name (name);
+
+      for (guint j = 0; f >= 0 && j < out->len; j++)
+        if (g_array_index (out, FlField, j) == (FlField) f)
+          {
+            *why = g_strdup_printf ("--fields: '%s' is listed twice", name);
+            return FALSE;
+          }
+      if (f < 0)
+        {
+          GString *valid = g_string_new (NULL);
+          guint n;
+          const FlField *order = fl_field_get_output_order (&n);
+
+          for (guint k = 0; k < n; k++)
+            g_string_append_printf (valid, "%s%s", k > 0 ? "," : "",
+                                    fl_field_name (order[k]));
+          *why = g_strdup_printf ("--fields: unknown field '%s'; valid "
+                                  "fields: %s", name, valid->str);
+          g_string_free (valid, TRUE);
+          return FALSE;
+        }
+      g_array_append_val (out, f);
+    }
+  if (out->len == 0)
+    {
+      *why = g_strdup ("--fields: no field given");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* -F NAME must name a loaded format reader: anything else is bad usage. */
 static gboolean
 check_format (Cli *cli, char **why)
@@ -705,6 +750,8 @@ main (int argc, char **argv)
 {
   g_autofree char *output = NULL;
   g_autofree char *format = NULL;
+  g_autofree char *fields = NULL;
+  g_autoptr (GArray) field_ids = g_array_new (FALSE, FALSE, sizeof (FlField));
   g_auto (GStrv) plugin_dirs = NULL;
   g_auto (GStrv) args = NULL;
   g_autofree char *filter = NULL, *since = NULL, *until = NULL;
@@ -715,6 +762,7 @@ main (int argc, char **argv)
   GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_STRING, &output, NULL, NULL },
     { "format", 'F', 0, G_OPTION_ARG_STRING, &format, NULL, NULL },
+    { "fields", 0, 0, G_OPTION_ARG_STRING, &fields, NULL, NULL },
     { "probe", 0, 0, G_OPTION_ARG_NONE, &cli.probe, NULL, NULL },
     { "list-plugins", 0, 0, G_OPTION_ARG_NONE, &cli.list_plugins, NULL, NULL },
     { "info", 0, 0, G_OPTION_ARG_NONE, &cli.info, NULL, NULL },
@@ -767,6 +815,16 @@ main (int argc, char **argv)
         g_strdup_printf ("unknown output format '%s' (json, csv, text or "
                          "flow-export)", output);
       return usage_error (text);
+    }
+  if (fields != NULL)
+    {
+      g_autofree char *why = NULL;
+
+      if (cli.output == FL_OUTPUT_FLOW_EXPORT)
+        return usage_error ("--fields applies to json, csv and text, not "
+                            "flow-export (its columns are flow-export's)");
+      if (!parse_fields (fields, field_ids, &why))
+        return usage_error (why);
     }
   n_modes = (cli.probe ? 1 : 0) + (cli.list_plugins ? 1 : 0) +
             (cli.info ? 1 : 0) + (cli.count ? 1 : 0);
@@ -821,7 +879,12 @@ main (int argc, char **argv)
     }
 
   if (!cli.probe && !cli.info && !cli.count)
-    the_writer = cli.writer = fl_writer_new (cli.output, stdout);
+    {
+      the_writer = cli.writer = fl_writer_new (cli.output, stdout);
+      if (field_ids->len > 0)
+        fl_writer_set_fields (cli.writer, (const FlField *) (gpointer) field_ids->data,
+                              field_ids->len);
+    }
 
   files = expand_files (args, recursive, &any_failed);
   n_files = files->len;
