@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * flowread: the command-line program (design.md section 4), a thin user of
- * the host API plus the CLI's writers (core/fl-writer.h).
+ * the host API plus the CLI's writers (fl-writer.h, next to it).
  *
  * Exit status: 0 every FILE read; 1 some FILE failed (the flows before the
  * error were written); 2 bad usage; 3 some FILE was truncated (every

@@ -43,7 +43,6 @@
  *       later input needs another column set.
  */
 #include "fl-writer.h"
-#include "fl-private.h"
 #include "fl-format.h"
 
 #include <errno.h>

@@ -1,7 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fl-writer.h: INTERNAL API (not installed, not stable): the output formats
- * of the flowread CLI (design.md section 3).
+ * fl-writer.h: the output formats of the flowread CLI (design.md section 3):
+ * json, csv, text and flow-export.
+ *
+ * Not part of libflowread and not installed (issue 13, item 4): the output
+ * formats are the CLI's own code, a static library (tools/flowread/) that
+ * the CLI, the tests, the fuzz targets and the benchmarks link. libflowread
+ * stays a reader with no output format in it (flow-export's layout is
+ * format knowledge, which design.md keeps out of core/), and its exported
+ * ABI stays exactly its headers. A host that wants JSON of a flow has the
+ * public pieces (fl_field_get_output_order(), fl_flow_get_*(),
+ * fl_addr_to_string(), fl_time_to_string()); making these writers a public
+ * API later means moving json/csv/text, not flow-export, into a header.
  */
 #pragma once
 
