@@ -10,6 +10,7 @@
  * IPv6 goes through inet_pton().
  */
 #include "fl-csv.h"
+#include "fl-flow-export.h"
 
 #include <arpa/inet.h>
 #include <string.h>
@@ -222,43 +223,6 @@ typedef struct {
 #define MAC(n, m, f) { n, COL_MAC, f, 6, M_OFF (m) }
 #define MPLS(n, i) { n, COL_MPLS, FL_FIELD_MPLS_1 + i, 4, M_OFF (mpls[i]) }
 
-/* flow-export -f2 and flowd-reader -c (flow-tools' FT_XFIELD names). */
-static const FlCsvColumn flow_export_columns[] = {
-  U ("unix_secs", unix_secs, RAW_SECS),
-  U ("unix_nsecs", unix_nsecs, RAW_NSECS),
-  U ("sysuptime", sysuptime, RAW_UPTIME),
-  A ("exaddr", exaddr, FL_FIELD_EXADDR),
-  U ("dflows", dFlows, FL_FIELD_DFLOWS),
-  U ("dpkts", dPkts, FL_FIELD_DPKTS),
-  U ("doctets", dOctets, FL_FIELD_DOCTETS),
-  U ("first", uptime_first, RAW_FIRST),
-  U ("last", uptime_last, RAW_LAST),
-  U ("engine_type", engine_type, FL_FIELD_ENGINE_TYPE),
-  U ("engine_id", engine_id, FL_FIELD_ENGINE_ID),
-  A ("srcaddr", srcaddr, FL_FIELD_SRCADDR),
-  A ("dstaddr", dstaddr, FL_FIELD_DSTADDR),
-  A ("nexthop", nexthop, FL_FIELD_NEXTHOP),
-  U ("input", input, FL_FIELD_INPUT),
-  U ("output", output, FL_FIELD_OUTPUT),
-  U ("srcport", srcport, FL_FIELD_SRCPORT),
-  U ("dstport", dstport, FL_FIELD_DSTPORT),
-  U ("prot", prot, FL_FIELD_PROT),
-  U ("tos", tos, FL_FIELD_TOS),
-  U ("tcp_flags", tcp_flags, FL_FIELD_TCP_FLAGS),
-  U ("src_mask", src_mask, FL_FIELD_SRC_MASK),
-  U ("dst_mask", dst_mask, FL_FIELD_DST_MASK),
-  U ("src_as", src_as, FL_FIELD_SRC_AS),
-  U ("dst_as", dst_as, FL_FIELD_DST_AS),
-  U ("in_encaps", in_encaps, FL_FIELD_IN_ENCAPS),
-  U ("out_encaps", out_encaps, FL_FIELD_OUT_ENCAPS),
-  A ("peer_nexthop", peer_nexthop, FL_FIELD_PEER_NEXTHOP),
-  A ("router_sc", router_sc, FL_FIELD_ROUTER_SC),
-  U ("extra_pkts", extra_pkts, FL_FIELD_EXTRA_PKTS),
-  U ("marked_tos", marked_tos, FL_FIELD_MARKED_TOS),
-  U ("src_tag", src_tag, FL_FIELD_SRC_TAG),
-  U ("dst_tag", dst_tag, FL_FIELD_DST_TAG),
-};
-
 /* flowread -o csv: design.md section 3 names, FlField order (ABI 1.0
  * fields, then 1.1's). */
 static const FlCsvColumn flowread_columns[] = {
@@ -325,6 +289,37 @@ static const FlCsvColumn flowread_columns[] = {
   U ("egress_vrf", egress_vrf, FL_FIELD_EGRESS_VRF),
   U ("flow_id", flow_id, FL_FIELD_FLOW_ID),
 };
+
+/* flow-export -f2 and flowd-reader -c: the columns of fl-flow-export.h's
+ * table, each stored where flowread -o csv stores its field; the raw time
+ * columns in FL_FIELD_FT_TIMES's members. A printed name that repeats an
+ * earlier one (v6's second "nexthop") is also accepted as its field's name
+ * ("peer_nexthop"); the repeat itself is quirk 1, handled by the parser. */
+static void
+flow_export_table (FlCsvColumn out[FL_FE_N_COLUMNS])
+{
+  static const FlCsvColumn raw[FL_FE_N_COLUMNS] = {
+    [FL_FE_UNIX_SECS] = U ("unix_secs", unix_secs, RAW_SECS),
+    [FL_FE_UNIX_NSECS] = U ("unix_nsecs", unix_nsecs, RAW_NSECS),
+    [FL_FE_SYSUPTIME] = U ("sysuptime", sysuptime, RAW_UPTIME),
+    [FL_FE_FIRST] = U ("first", uptime_first, RAW_FIRST),
+    [FL_FE_LAST] = U ("last", uptime_last, RAW_LAST),
+  };
+
+  for (int c = 0; c < FL_FE_N_COLUMNS; c++)
+    {
+      int f = fl_fe_columns[c].field;
+
+      out[c] = raw[c];
+      for (gsize i = 0; f >= 0 && i < G_N_ELEMENTS (flowread_columns); i++)
+        if (flowread_columns[i].bit == f)
+          out[c] = flowread_columns[i];
+      out[c].name = fl_fe_columns[c].name;
+      for (int d = 0; f >= 0 && d < c; d++)
+        if (strcmp (out[d].name, out[c].name) == 0)
+          out[c].name = fl_field_name ((FlField) f);
+    }
+}
 
 /* nfdump 1.7 -o csv. Columns flowread has no field for are skipped;
  * times are local time as printed, read as UTC (run nfdump with TZ=UTC). */
@@ -495,6 +490,7 @@ fl_csv_parser_new (const char *header, gsize len, char sep, GError **error)
   g_autofree char *copy = NULL;
   FlCsvParser *parser;
   const FlCsvColumn *table;
+  FlCsvColumn fe_table[FL_FE_N_COLUMNS];
   gsize table_len;
   FlCsvDialect dialect;
   gboolean hash = FALSE, more = TRUE;
@@ -580,8 +576,9 @@ fl_csv_parser_new (const char *header, gsize len, char sep, GError **error)
   switch (dialect)
     {
     case FL_CSV_DIALECT_FLOW_EXPORT:
-      table = flow_export_columns;
-      table_len = G_N_ELEMENTS (flow_export_columns);
+      flow_export_table (fe_table);
+      table = fe_table;
+      table_len = G_N_ELEMENTS (fe_table);
       break;
     case FL_CSV_DIALECT_NFDUMP:
       table = nfdump_columns;

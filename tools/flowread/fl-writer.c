@@ -44,6 +44,7 @@
  */
 #include "fl-writer.h"
 #include "fl-format.h"
+#include "fl-flow-export.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -263,84 +264,6 @@ put_time (TimeCache *c, char *p, gint64 ns)
 
 /* ------------------------------------------------------------------ flow-export */
 
-/* flow-export's columns in FT_XFIELD bit order (flow-tools.md 6.3). */
-typedef enum {
-  FE_UNIX_SECS, FE_UNIX_NSECS, FE_SYSUPTIME, FE_EXADDR, FE_DFLOWS, FE_DPKTS,
-  FE_DOCTETS, FE_FIRST, FE_LAST, FE_ENGINE_TYPE, FE_ENGINE_ID, FE_SRCADDR,
-  FE_DSTADDR, FE_NEXTHOP, FE_INPUT, FE_OUTPUT, FE_SRCPORT, FE_DSTPORT,
-  FE_PROT, FE_TOS, FE_TCP_FLAGS, FE_SRC_MASK, FE_DST_MASK, FE_SRC_AS,
-  FE_DST_AS, FE_IN_ENCAPS, FE_OUT_ENCAPS, FE_PEER_NEXTHOP, FE_ROUTER_SC,
-  FE_EXTRA_PKTS, FE_MARKED_TOS, FE_SRC_TAG, FE_DST_TAG,
-  FE_N_COLUMNS
-} FeColumn;
-
-static const char *const fe_column_name[FE_N_COLUMNS] = {
-  "unix_secs", "unix_nsecs", "sysuptime", "exaddr", "dflows", "dpkts",
-  "doctets", "first", "last", "engine_type", "engine_id", "srcaddr",
-  "dstaddr", "nexthop", "input", "output", "srcport", "dstport",
-  "prot", "tos", "tcp_flags", "src_mask", "dst_mask", "src_as",
-  "dst_as", "in_encaps", "out_encaps",
-  "nexthop", /* sic: flow-export names peer_nexthop's column "nexthop" */
-  "router_sc", "extra_pkts", "marked_tos", "src_tag", "dst_tag",
-};
-
-#define C(x) (G_GUINT64_CONSTANT (1) << FE_##x)
-#define FE_TIMES (C (UNIX_SECS) | C (UNIX_NSECS) | C (SYSUPTIME) | C (FIRST) | C (LAST))
-#define FE_BASE (FE_TIMES | C (EXADDR) | C (DPKTS) | C (DOCTETS) | \
-                 C (ENGINE_TYPE) | C (ENGINE_ID))
-#define FE_V1 (FE_TIMES | C (EXADDR) | C (DPKTS) | C (DOCTETS) | C (SRCADDR) | \
-               C (DSTADDR) | C (NEXTHOP) | C (INPUT) | C (OUTPUT) | C (SRCPORT) | \
-               C (DSTPORT) | C (PROT) | C (TOS) | C (TCP_FLAGS))
-#define FE_V5 (FE_V1 | C (ENGINE_TYPE) | C (ENGINE_ID) | C (SRC_MASK) | \
-               C (DST_MASK) | C (SRC_AS) | C (DST_AS))
-#define FE_AGG (FE_BASE | C (DFLOWS))
-#define FE_TOSAGG (FE_BASE | C (TOS) | C (ROUTER_SC) | C (EXTRA_PKTS) | C (MARKED_TOS))
-
-typedef struct {
-  const char *version;   /* fl_reader_get_info (reader, "export_version") */
-  guint64     columns;   /* FeColumn bits */
-  gboolean    swap_tos;  /* quirk 2: data has marked_tos before extra_pkts */
-} FeLayout;
-
-static const FeLayout fe_layouts[] = {
-  { "5", FE_V5, FALSE },  /* first: the default */
-  { "1", FE_V1, FALSE },
-  { "6", FE_V5 | C (IN_ENCAPS) | C (OUT_ENCAPS) | C (PEER_NEXTHOP), FALSE },
-  { "7", FE_V5 | C (ROUTER_SC), FALSE },
-  { "1005", FE_V5 | C (SRC_TAG) | C (DST_TAG), FALSE },
-  { "8.1", FE_AGG | C (INPUT) | C (OUTPUT) | C (SRC_AS) | C (DST_AS), FALSE },
-  { "8.2", FE_AGG | C (SRCPORT) | C (DSTPORT) | C (PROT), FALSE },
-  { "8.3", FE_AGG | C (SRCADDR) | C (INPUT) | C (SRC_MASK) | C (SRC_AS), FALSE },
-  { "8.4", FE_AGG | C (DSTADDR) | C (OUTPUT) | C (DST_MASK) | C (DST_AS), FALSE },
-  { "8.5", FE_AGG | C (SRCADDR) | C (DSTADDR) | C (INPUT) | C (OUTPUT) |
-           C (SRC_MASK) | C (DST_MASK) | C (SRC_AS) | C (DST_AS), FALSE },
-  { "8.6", FE_TOSAGG | C (DSTADDR) | C (OUTPUT), TRUE },
-  { "8.7", FE_TOSAGG | C (SRCADDR) | C (DSTADDR) | C (INPUT) | C (OUTPUT), TRUE },
-  { "8.8", FE_TOSAGG | C (SRCADDR) | C (DSTADDR) | C (INPUT) | C (OUTPUT) |
-           C (SRCPORT) | C (DSTPORT) | C (PROT), TRUE },
-  { "8.9", FE_AGG | C (INPUT) | C (OUTPUT) | C (TOS) | C (SRC_AS) | C (DST_AS), FALSE },
-  { "8.10", FE_AGG | C (SRCPORT) | C (DSTPORT) | C (PROT) | C (TOS), FALSE },
-  { "8.11", FE_AGG | C (SRCADDR) | C (INPUT) | C (TOS) | C (SRC_MASK) | C (SRC_AS), FALSE },
-  { "8.12", FE_AGG | C (DSTADDR) | C (OUTPUT) | C (TOS) | C (DST_MASK) | C (DST_AS), FALSE },
-  { "8.13", FE_AGG | C (SRCADDR) | C (DSTADDR) | C (INPUT) | C (OUTPUT) | C (TOS) |
-            C (SRC_MASK) | C (DST_MASK) | C (SRC_AS) | C (DST_AS), FALSE },
-  { "8.14", FE_AGG | C (SRCADDR) | C (DSTADDR) | C (INPUT) | C (OUTPUT) |
-            C (SRCPORT) | C (DSTPORT) | C (PROT) | C (TOS) | C (SRC_MASK) |
-            C (DST_MASK), FALSE },
-};
-
-#undef C
-
-static const FeLayout *
-fe_layout_find (const char *version)
-{
-  if (version != NULL)
-    for (gsize i = 0; i < G_N_ELEMENTS (fe_layouts); i++)
-      if (strcmp (fe_layouts[i].version, version) == 0)
-        return &fe_layouts[i];
-  return &fe_layouts[0];
-}
-
 /* Sysuptime of a synthesized flow-export row: 2^31 ms (24.8 days), so a
  * flow up to that long needs no uptime wrap to express. */
 #define FE_SYNTH_SYSUPTIME G_GUINT64_CONSTANT (2147483648)
@@ -402,8 +325,8 @@ struct _FlWriter {
   FILE          *out;
   int            write_errno;   /* first failed write, reported by flush */
   gboolean       header_done;
-  const FeLayout *fe_layout;     /* flow-export: current input's columns */
-  const FeLayout *fe_printed;    /* flow-export: columns of the last "#:" */
+  const FlFeLayout *fe_layout;     /* flow-export: current input's columns */
+  const FlFeLayout *fe_printed;    /* flow-export: columns of the last "#:" */
   TimeCache      times[3];      /* first, last, any other time */
   /* The extras, in output order (the output-order table after the core
    * keys), and for csv the empty cells of a flow that has none. */
@@ -504,7 +427,7 @@ fl_writer_new (FlOutputFormat format, FILE *out)
   w = g_new0 (FlWriter, 1);
   w->format = format;
   w->out = out;
-  w->fe_layout = fe_layout_find (NULL);
+  w->fe_layout = fl_fe_layout_find (NULL);
   w->extras = order + N_CORE_FIELDS;
   w->n_extras = n_order - N_CORE_FIELDS;
   w->no_extras = g_strnfill (w->n_extras, ',');
@@ -657,12 +580,12 @@ write_header (FlWriter *w)
       break;
     case FL_OUTPUT_FLOW_EXPORT:
       p = put_str (p, "#:", 2);
-      for (int c = 0, n = 0; c < FE_N_COLUMNS; c++)
-        if (w->fe_layout->columns & (G_GUINT64_CONSTANT (1) << c))
+      for (int c = 0, n = 0; c < FL_FE_N_COLUMNS; c++)
+        if (w->fe_layout->columns & FL_FE_BIT (c))
           {
             if (n++ > 0)
               *p++ = ',';
-            p = put_str (p, fe_column_name[c], strlen (fe_column_name[c]));
+            p = put_str (p, fl_fe_columns[c].name, strlen (fl_fe_columns[c].name));
           }
       *p++ = '\n';
       w->fe_printed = w->fe_layout;
@@ -686,7 +609,7 @@ fl_writer_begin_input (FlWriter *writer, FlReader *reader)
 
       if (reader != NULL)
         version = fl_reader_get_info (reader, "export_version");
-      writer->fe_layout = fe_layout_find (version);
+      writer->fe_layout = fl_fe_layout_find (version);
       if (writer->fe_printed != writer->fe_layout)
         write_header (writer);
     }
@@ -935,7 +858,7 @@ fe_put_uint (char *p, const FlFlow *flow, FlField f)
 static void
 write_flow_export (FlWriter *w, const FlFlow *flow)
 {
-  const FeLayout *l = w->fe_layout;
+  const FlFeLayout *l = w->fe_layout;
   char *p = line_begin (w);
   FeTimes t;
   int n = 0;
@@ -951,56 +874,32 @@ write_flow_export (FlWriter *w, const FlFlow *flow)
   else
     fe_synth_times (flow, &t);
 
-  for (int c = 0; c < FE_N_COLUMNS; c++)
+  for (int c = 0; c < FL_FE_N_COLUMNS; c++)
     {
-      int col = c;
+      int col = c, f;
 
-      if (!(l->columns & (G_GUINT64_CONSTANT (1) << c)))
+      if (!(l->columns & FL_FE_BIT (c)))
         continue;
-      if (l->swap_tos && c == FE_EXTRA_PKTS)
-        col = FE_MARKED_TOS;
-      else if (l->swap_tos && c == FE_MARKED_TOS)
-        col = FE_EXTRA_PKTS;
+      if (l->swap_tos && c == FL_FE_EXTRA_PKTS)
+        col = FL_FE_MARKED_TOS;
+      else if (l->swap_tos && c == FL_FE_MARKED_TOS)
+        col = FL_FE_EXTRA_PKTS;
       if (n++ > 0)
         *p++ = ',';
-      switch ((FeColumn) col)
-        {
-        case FE_UNIX_SECS: p = _fl_put_u64 (p, t.unix_secs); break;
-        case FE_UNIX_NSECS: p = _fl_put_u64 (p, t.unix_nsecs); break;
-        case FE_SYSUPTIME: p = _fl_put_u64 (p, t.sysuptime); break;
-        case FE_FIRST: p = _fl_put_u64 (p, t.first); break;
-        case FE_LAST: p = _fl_put_u64 (p, t.last); break;
-        case FE_EXADDR: p = fe_put_addr (p, flow, FL_FIELD_EXADDR); break;
-        case FE_SRCADDR: p = fe_put_addr (p, flow, FL_FIELD_SRCADDR); break;
-        case FE_DSTADDR: p = fe_put_addr (p, flow, FL_FIELD_DSTADDR); break;
-        case FE_NEXTHOP: p = fe_put_addr (p, flow, FL_FIELD_NEXTHOP); break;
-        case FE_PEER_NEXTHOP: p = fe_put_addr (p, flow, FL_FIELD_PEER_NEXTHOP); break;
-        case FE_ROUTER_SC: p = fe_put_addr (p, flow, FL_FIELD_ROUTER_SC); break;
-        case FE_DFLOWS: p = fe_put_uint (p, flow, FL_FIELD_DFLOWS); break;
-        case FE_DPKTS: p = fe_put_uint (p, flow, FL_FIELD_DPKTS); break;
-        case FE_DOCTETS: p = fe_put_uint (p, flow, FL_FIELD_DOCTETS); break;
-        case FE_ENGINE_TYPE: p = fe_put_uint (p, flow, FL_FIELD_ENGINE_TYPE); break;
-        case FE_ENGINE_ID: p = fe_put_uint (p, flow, FL_FIELD_ENGINE_ID); break;
-        case FE_INPUT: p = fe_put_uint (p, flow, FL_FIELD_INPUT); break;
-        case FE_OUTPUT: p = fe_put_uint (p, flow, FL_FIELD_OUTPUT); break;
-        case FE_SRCPORT: p = fe_put_uint (p, flow, FL_FIELD_SRCPORT); break;
-        case FE_DSTPORT: p = fe_put_uint (p, flow, FL_FIELD_DSTPORT); break;
-        case FE_PROT: p = fe_put_uint (p, flow, FL_FIELD_PROT); break;
-        case FE_TOS: p = fe_put_uint (p, flow, FL_FIELD_TOS); break;
-        case FE_TCP_FLAGS: p = fe_put_uint (p, flow, FL_FIELD_TCP_FLAGS); break;
-        case FE_SRC_MASK: p = fe_put_uint (p, flow, FL_FIELD_SRC_MASK); break;
-        case FE_DST_MASK: p = fe_put_uint (p, flow, FL_FIELD_DST_MASK); break;
-        case FE_SRC_AS: p = fe_put_uint (p, flow, FL_FIELD_SRC_AS); break;
-        case FE_DST_AS: p = fe_put_uint (p, flow, FL_FIELD_DST_AS); break;
-        case FE_IN_ENCAPS: p = fe_put_uint (p, flow, FL_FIELD_IN_ENCAPS); break;
-        case FE_OUT_ENCAPS: p = fe_put_uint (p, flow, FL_FIELD_OUT_ENCAPS); break;
-        case FE_EXTRA_PKTS: p = fe_put_uint (p, flow, FL_FIELD_EXTRA_PKTS); break;
-        case FE_MARKED_TOS: p = fe_put_uint (p, flow, FL_FIELD_MARKED_TOS); break;
-        case FE_SRC_TAG: p = fe_put_uint (p, flow, FL_FIELD_SRC_TAG); break;
-        case FE_DST_TAG: p = fe_put_uint (p, flow, FL_FIELD_DST_TAG); break;
-        case FE_N_COLUMNS:
-        default: break;
-        }
+      f = fl_fe_columns[col].field;
+      if (f >= 0 && fl_field_get_type ((FlField) f) == FL_TYPE_ADDR)
+        p = fe_put_addr (p, flow, (FlField) f);
+      else if (f >= 0)
+        p = fe_put_uint (p, flow, (FlField) f);
+      else
+        switch (col)
+          {
+          case FL_FE_UNIX_SECS: p = _fl_put_u64 (p, t.unix_secs); break;
+          case FL_FE_UNIX_NSECS: p = _fl_put_u64 (p, t.unix_nsecs); break;
+          case FL_FE_SYSUPTIME: p = _fl_put_u64 (p, t.sysuptime); break;
+          case FL_FE_FIRST: p = _fl_put_u64 (p, t.first); break;
+          case FL_FE_LAST: default: p = _fl_put_u64 (p, t.last); break;
+          }
     }
   *p++ = '\n';
   line_end (w, p);
