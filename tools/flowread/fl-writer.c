@@ -73,9 +73,10 @@
  * fl_field_get_output_order() and their ids are their positions there
  * (checked in fl_writer_new()). Every flow has most of them, so they take
  * the unrolled fast path below, with their offsets compiled in. The extras
- * that follow (flow-tools' and nfcapd's, in name order) are rare: they go
- * through the generic accessors of flowread.h, one loop over the
- * output-order table, entered only when the flow has one. */
+ * that follow (flow-tools' and nfcapd's, in name order) are fewer: the
+ * ABI 1.0 ones have compiled-in offsets too, the 1.1 ones go through the
+ * generic accessors of flowread.h, and only the present ones are visited,
+ * in output order (extras_present()). */
 #define N_CORE_FIELDS (FL_FIELD_ENGINE_ID + 1)
 #define CORE_MASK ((G_GUINT64_CONSTANT (1) << N_CORE_FIELDS) - 1)
 #define EXTRA_MASK_LO (~CORE_MASK & ~FL_FIELD_BIT (FL_FIELD_FT_TIMES))
@@ -99,7 +100,12 @@ typedef struct {
 #define TIME_FIELD(f, m, slot) [f] = { offsetof (FlFlow, m), KIND_TIME, slot }
 #define ADDR_FIELD(f, m) [f] = { offsetof (FlFlow, m), KIND_ADDR, 0 }
 
-static const FieldDesc field_desc[N_CORE_FIELDS] = {
+/* The ABI 1.0 fields (ids 0..31) have compiled-in offsets: the core keys
+ * for the unrolled loops, the 1.0 extras (recv_time, tag, dFlows ...: most
+ * flowd and flow-tools flows carry some) for put_any(). */
+#define N_DESC_FIELDS (FL_FIELD_TAG + 1)
+
+static const FieldDesc field_desc[N_DESC_FIELDS] = {
   TIME_FIELD (FL_FIELD_FIRST, first, 0),
   TIME_FIELD (FL_FIELD_LAST, last, 1),
   ADDR_FIELD (FL_FIELD_SRCADDR, srcaddr),
@@ -121,6 +127,17 @@ static const FieldDesc field_desc[N_CORE_FIELDS] = {
   UINT_FIELD (FL_FIELD_DST_MASK, dst_mask),
   UINT_FIELD (FL_FIELD_ENGINE_TYPE, engine_type),
   UINT_FIELD (FL_FIELD_ENGINE_ID, engine_id),
+  UINT_FIELD (FL_FIELD_DFLOWS, dFlows),
+  UINT_FIELD (FL_FIELD_DST_TAG, dst_tag),
+  UINT_FIELD (FL_FIELD_EXTRA_PKTS, extra_pkts),
+  UINT_FIELD (FL_FIELD_IN_ENCAPS, in_encaps),
+  UINT_FIELD (FL_FIELD_MARKED_TOS, marked_tos),
+  UINT_FIELD (FL_FIELD_OUT_ENCAPS, out_encaps),
+  ADDR_FIELD (FL_FIELD_PEER_NEXTHOP, peer_nexthop),
+  TIME_FIELD (FL_FIELD_RECV_TIME, recv_time, 2),
+  ADDR_FIELD (FL_FIELD_ROUTER_SC, router_sc),
+  UINT_FIELD (FL_FIELD_SRC_TAG, src_tag),
+  UINT_FIELD (FL_FIELD_TAG, tag),
 };
 
 static inline FieldKind
@@ -331,8 +348,9 @@ struct _FlWriter {
   /* The extras, in output order (the output-order table after the core
    * keys), and for csv the empty cells of a flow that has none. */
   const FlField *extras;
-  guint          n_extras;
-  char          *no_extras;     /* n_extras commas */
+  guint          n_extras;      /* <= 64: a position set fits a guint64 */
+  guint8         extra_pos[FL_N_FIELDS]; /* field id -> its position there */
+  char          *commas;        /* n_extras commas */
   /* fl_writer_set_fields(): the chosen columns, or NULL for all */
   FlField       *fields;
   guint          n_fields;
@@ -430,7 +448,10 @@ fl_writer_new (FlOutputFormat format, FILE *out)
   w->fe_layout = fl_fe_layout_find (NULL);
   w->extras = order + N_CORE_FIELDS;
   w->n_extras = n_order - N_CORE_FIELDS;
-  w->no_extras = g_strnfill (w->n_extras, ',');
+  g_assert (w->n_extras <= 64);
+  for (guint i = 0; i < w->n_extras; i++)
+    w->extra_pos[w->extras[i]] = (guint8) i;
+  w->commas = g_strnfill (w->n_extras, ',');
   w->text_cols = g_memdup2 (text_default, sizeof text_default);
   w->n_text_cols = G_N_ELEMENTS (text_default);
   for (int f = 0; f < FL_N_FIELDS; f++)
@@ -482,7 +503,7 @@ fl_writer_free (FlWriter *writer)
   drain (writer); /* a caller that did not flush still gets its lines */
   for (int f = 0; f < FL_N_FIELDS; f++)
     g_free (writer->key[f]);
-  g_free (writer->no_extras);
+  g_free (writer->commas);
   g_free (writer->fields);
   g_free (writer->text_cols);
   g_free (writer);
@@ -668,14 +689,15 @@ put_mpls (char *p, guint64 v)
 static char *
 put_any (FlWriter *w, char *p, const FlFlow *flow, FlField f, gboolean quote)
 {
-  FlFieldType type = fl_field_get_type (f);
+  FlFieldType type;
   guint64 v;
   gint64 t;
   FlAddr a;
   guint8 mac[6];
 
-  if (f < N_CORE_FIELDS)
+  if (f < N_DESC_FIELDS) /* in every FlFlow, even a 1.0 caller's */
     return fl_flow_has (flow, f) ? put_field (w, p, flow, f, quote) : NULL;
+  type = fl_field_get_type (f);
   if (type == FL_TYPE_UINT)
     return fl_flow_get_uint (flow, f, &v) ? _fl_put_u64 (p, v) : NULL;
   if (!(type == FL_TYPE_TIME ? fl_flow_get_time (flow, f, &t) :
@@ -703,6 +725,63 @@ present_hi (const FlFlow *flow)
 {
   return flow->struct_size >= offsetof (FlFlow, present_hi) + sizeof flow->present_hi
          ? flow->present_hi : 0;
+}
+
+/* The flow's extras as a set of positions in w->extras: walks the few
+ * present bits instead of every extra, so that the output order costs a
+ * table load per present field. */
+static inline guint64
+extras_present (FlWriter *w, const FlFlow *flow)
+{
+  guint64 lo = flow->present & EXTRA_MASK_LO, hi = present_hi (flow), pos = 0;
+
+  for (; lo != 0; lo &= lo - 1)
+    pos |= G_GUINT64_CONSTANT (1) << w->extra_pos[__builtin_ctzll (lo)];
+  for (; hi != 0; hi &= hi - 1)
+    {
+      int f = 64 + __builtin_ctzll (hi);
+
+      if (f < FL_N_FIELDS) /* bits beyond the last field mean nothing */
+        pos |= G_GUINT64_CONSTANT (1) << w->extra_pos[f];
+    }
+  return pos;
+}
+
+/* json members of the extras at positions pos, each with its comma. */
+static __attribute__ ((noinline)) char *
+put_json_extras (FlWriter *w, char *p, const FlFlow *flow, guint64 pos)
+{
+  for (; pos != 0; pos &= pos - 1)
+    {
+      FlField f = w->extras[__builtin_ctzll (pos)];
+      char *v;
+
+      memcpy (p, w->json_key[f], JSON_KEY_SLOT);
+      v = put_any (w, p + w->key_len[f], flow, f, TRUE);
+      if (v != NULL)
+        p = v;
+    }
+  return p;
+}
+
+/* csv cells of all the extras, those at positions pos filled. */
+static char *
+put_csv_extras (FlWriter *w, char *p, const FlFlow *flow, guint64 pos)
+{
+  int last = -1;
+
+  for (; pos != 0; pos &= pos - 1)
+    {
+      int i = __builtin_ctzll (pos);
+      char *v;
+
+      p = put_str (p, w->commas, (gsize) (i - last));
+      v = put_any (w, p, flow, w->extras[i], FALSE);
+      if (v != NULL)
+        p = v;
+      last = i;
+    }
+  return put_str (p, w->commas, (gsize) ((int) w->n_extras - 1 - last));
 }
 
 /* json members for a list of fields, each with its leading comma. */
@@ -767,8 +846,8 @@ write_json (FlWriter *w, const FlFlow *flow)
           p += w->key_len[f];
           p = put_field (w, p, flow, f, TRUE);
         }
-      if (G_UNLIKELY ((present & EXTRA_MASK_LO) | present_hi (flow)))
-        p = put_json_list (w, p, flow, w->extras, w->n_extras);
+      if ((present & EXTRA_MASK_LO) | present_hi (flow))
+        p = put_json_extras (w, p, flow, extras_present (w, flow));
     }
   if (p == start)
     *p++ = '{';
@@ -802,10 +881,7 @@ write_csv (FlWriter *w, const FlFlow *flow)
           if (present & FL_FIELD_BIT (f))
             p = put_field (w, p, flow, f, FALSE);
         }
-      if (G_UNLIKELY ((present & EXTRA_MASK_LO) | present_hi (flow)))
-        p = put_csv_list (w, p, flow, w->extras, w->n_extras, FALSE);
-      else
-        p = put_str (p, w->no_extras, w->n_extras);
+      p = put_csv_extras (w, p, flow, extras_present (w, flow));
     }
   *p++ = '\n';
   line_end (w, p);
@@ -824,11 +900,14 @@ write_text (FlWriter *w, const FlFlow *flow)
       if (i > 0)
         *p++ = ' ';
       start = p;
-      if (!fl_flow_has (flow, c->field) ||
-          (v = put_any (w, p, flow, c->field, FALSE)) == NULL)
+      if (!fl_flow_has (flow, c->field))
         *p++ = '-';
-      else
+      else if (c->field < N_DESC_FIELDS) /* the default columns: inline */
+        p = put_field (w, p, flow, c->field, FALSE);
+      else if ((v = put_any (w, p, flow, c->field, FALSE)) != NULL)
         p = v;
+      else
+        *p++ = '-';
       /* the last column needs no trailing blanks */
       if (c->right || i + 1 < w->n_text_cols)
         p = pad_cell (start, p, c->width, c->right);
