@@ -836,7 +836,9 @@ main (int argc, char **argv)
   cli.format = format;
   if (!parse_selection (&cli, filter, since, until, &status))
     return status;
-  g_autoptr (FlFilter) compiled = cli.filter; /* cli borrows it */
+  /* Owns the filter for the run (cli borrows it): freed on every return. */
+  g_autoptr (FlFilter) compiled = cli.filter;
+  (void) compiled;
 
   /* A reader that went away (flowread ... | head) shows up as EPIPE from
    * write(), handled in output_ok(), instead of killing us mid-line. */
