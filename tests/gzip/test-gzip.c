@@ -6,8 +6,9 @@
  * that every case (multi-member, cut, damaged trailer, nesting, bomb) is
  * checked against bytes we know. Byte-level checks call the plugin's wrap()
  * directly (loaded from FLOWREAD_PLUGIN_PATH like the core does); chain and
- * probe checks go through the public API; the corpus rows go through the
- * library and the CLI and compare with the expected JSON lines.
+ * probe checks go through the public API. The corpus rows' flows are
+ * compared with the expected JSON by tests/corpus; here only the chain and
+ * the gzip errors are checked.
  */
 #include <stdio.h>
 #include <string.h>
@@ -275,65 +276,116 @@ test_multi_member (void)
   g_bytes_unref (src);
 }
 
-static void
-test_trailing (void)
+/* One damaged (or oddly framed) gzip file built from a corpus source: the
+ * bytes the wrapper must still deliver, then how the stream must end. */
+typedef enum {
+  BUILD_PADDED,         /* zero padding (tape blocks) after the last member */
+  BUILD_PADDED_GARBAGE, /* the padding, then one non-zero byte */
+  BUILD_GARBAGE,        /* garbage right after the member */
+  BUILD_BAD_MEMBER2,    /* a second member whose header says method 9 */
+  BUILD_BAD_CRC,        /* trailer CRC32 (bytes -8..-5) flipped */
+  BUILD_BAD_ISIZE,      /* trailer ISIZE (bytes -4..-1) flipped */
+  BUILD_CUT_TRAILER,    /* cut right before the trailer */
+  BUILD_CUT_MEMBER2,    /* two members, cut exactly at their boundary */
+} Build;
+
+typedef struct {
+  const char *name;
+  const char *src;
+  Build       build;
+  gsize       chunk;     /* read size */
+  int         code;      /* FL_ERROR code at the end, -1: a clean end */
+  const char *fragment;  /* in the error message, or NULL */
+} DamageCase;
+
+static const DamageCase damage_cases[] = {
+  /* Ignored like gzip(1) does; more than one input chunk of it. */
+  { "padding", "flowd/flowd-v9.log", BUILD_PADDED, 4096, -1, NULL },
+  { "padding-then-garbage", "flowd/flowd-v9.log", BUILD_PADDED_GARBAGE, 4096,
+    FL_ERROR_CORRUPT, "trailing garbage" },
+  { "garbage", "flowd/flowd-v9.log", BUILD_GARBAGE, 65536,
+    FL_ERROR_CORRUPT, "trailing garbage" },
+  { "member2-header", "flowd/flowd-v9.log", BUILD_BAD_MEMBER2, 65536,
+    FL_ERROR_CORRUPT, "member 2" },
+  { "crc", "flowd/mixed-v9.flowd", BUILD_BAD_CRC, 65536,
+    FL_ERROR_CORRUPT, "CRC mismatch" },
+  { "isize", "flowd/mixed-v9.flowd", BUILD_BAD_ISIZE, 65536,
+    FL_ERROR_CORRUPT, "length mismatch" },
+  /* The last cut before the trailer gives every byte before the error. */
+  { "cut-before-trailer", "flowd/flowd-v9.log", BUILD_CUT_TRAILER, 512,
+    FL_ERROR_TRUNCATED, NULL },
+  /* A cut exactly at a member boundary is a clean end. */
+  { "cut-at-member-boundary", "flowd/flowd-v9.log", BUILD_CUT_MEMBER2, 4096,
+    -1, NULL },
+};
+
+static GByteArray *
+damage_build (const DamageCase *c, const guint8 *data, gsize len)
 {
-  GBytes *src = fl_test_corpus_bytes (sources[1]);
+  static const guint8 zeros[300000];
+  GByteArray *gz = gz_compress (data, len);
+  gsize first = gz->len;
+
+  switch (c->build)
+    {
+    case BUILD_PADDED_GARBAGE:
+      g_byte_array_append (gz, zeros, sizeof zeros);
+      g_byte_array_append (gz, (const guint8 *) "x", 1);
+      break;
+    case BUILD_PADDED:
+      g_byte_array_append (gz, zeros, sizeof zeros);
+      break;
+    case BUILD_GARBAGE:
+      g_byte_array_append (gz, (const guint8 *) "garbage", 7);
+      break;
+    case BUILD_BAD_MEMBER2:
+      {
+        /* a copy: appending may move gz->data */
+        g_autofree guint8 *copy = g_memdup2 (gz->data, first);
+
+        g_byte_array_append (gz, copy, (guint) first);
+        gz->data[first + 2] = 9;
+      }
+      break;
+    case BUILD_BAD_CRC:
+      gz->data[gz->len - 8] ^= 0x01;
+      break;
+    case BUILD_BAD_ISIZE:
+      gz->data[gz->len - 4] ^= 0x01;
+      break;
+    case BUILD_CUT_TRAILER:
+      g_byte_array_set_size (gz, gz->len - 8);
+      break;
+    case BUILD_CUT_MEMBER2:
+      gz_append_member (gz, data, len, 1);
+      g_byte_array_set_size (gz, (guint) first);
+      break;
+    }
+  return gz;
+}
+
+/* Every case delivers all the source's bytes before its end. */
+static void
+test_damage (gconstpointer user_data)
+{
+  const DamageCase *c = user_data;
+  GBytes *src = fl_test_corpus_bytes (c->src);
   gsize len;
   const guint8 *data = g_bytes_get_data (src, &len);
-  g_autoptr (GByteArray) gz = gz_compress (data, len);
-  guint8 zeros[300000] = { 0 };
+  g_autoptr (GByteArray) gz = damage_build (c, data, len);
+  g_autoptr (GByteArray) out = NULL;
+  g_autoptr (GError) error = NULL;
 
-  /* Zero padding after the last member (tape blocks): ignored, like
-   * gzip(1). More than one input chunk of it. */
-  {
-    g_autoptr (GByteArray) padded = g_byte_array_new ();
-    g_autoptr (GByteArray) out = NULL;
-    g_autoptr (GError) error = NULL;
-
-    g_byte_array_append (padded, gz->data, gz->len);
-    g_byte_array_append (padded, zeros, sizeof zeros);
-    out = gz_decode (padded->data, padded->len, 4096, &error);
+  out = gz_decode (gz->data, gz->len, c->chunk, &error);
+  if (c->code < 0)
     g_assert_no_error (error);
-    assert_bytes_equal (out, data, len);
-
-    /* Non-zero garbage after the padding: every byte, then CORRUPT. */
-    g_clear_pointer (&out, g_byte_array_unref);
-    g_byte_array_append (padded, (const guint8 *) "x", 1);
-    out = gz_decode (padded->data, padded->len, 4096, &error);
-    g_assert_error (error, FL_ERROR, FL_ERROR_CORRUPT);
-    g_assert_nonnull (strstr (error->message, "trailing garbage"));
-    assert_bytes_equal (out, data, len);
-  }
-
-  /* Garbage right after a member: every byte, then CORRUPT. */
-  {
-    g_autoptr (GByteArray) bad = g_byte_array_new ();
-    g_autoptr (GByteArray) out = NULL;
-    g_autoptr (GError) error = NULL;
-
-    g_byte_array_append (bad, gz->data, gz->len);
-    g_byte_array_append (bad, (const guint8 *) "garbage", 7);
-    out = gz_decode (bad->data, bad->len, 65536, &error);
-    g_assert_error (error, FL_ERROR, FL_ERROR_CORRUPT);
-    g_assert_nonnull (strstr (error->message, "trailing garbage"));
-    assert_bytes_equal (out, data, len);
-  }
-
-  /* A second member whose header is damaged (1f 8b, then method 9). */
-  {
-    g_autoptr (GByteArray) bad = g_byte_array_new ();
-    g_autoptr (GByteArray) out = NULL;
-    g_autoptr (GError) error = NULL;
-
-    g_byte_array_append (bad, gz->data, gz->len);
-    g_byte_array_append (bad, gz->data, gz->len);
-    bad->data[gz->len + 2] = 9;
-    out = gz_decode (bad->data, bad->len, 65536, &error);
-    g_assert_error (error, FL_ERROR, FL_ERROR_CORRUPT);
-    g_assert_nonnull (strstr (error->message, "member 2"));
-    assert_bytes_equal (out, data, len);
-  }
+  else
+    {
+      g_assert_error (error, FL_ERROR, c->code);
+      if (c->fragment != NULL)
+        g_assert_nonnull (strstr (error->message, c->fragment));
+    }
+  assert_bytes_equal (out, data, len);
   g_bytes_unref (src);
 }
 
@@ -359,18 +411,8 @@ test_truncated (void)
       assert_prefix (out, data, len);
     }
 
-  /* The last cut before the trailer gives every byte before the error. */
-  {
-    g_autoptr (GByteArray) out = NULL;
-    g_autoptr (GError) error = NULL;
-
-    out = gz_decode (gz->data, gz->len - 8, 512, &error);
-    g_assert_error (error, FL_ERROR, FL_ERROR_TRUNCATED);
-    assert_bytes_equal (out, data, len);
-  }
-
-  /* Two members: cut inside the second is TRUNCATED, a cut exactly at the
-   * member boundary is a clean end with the first member's bytes. */
+  /* Two members: a cut inside the second is TRUNCATED after all of the
+   * first member's bytes (the cut at the boundary is in damage_cases). */
   gz_append_member (two, data, len, 6);
   gz_append_member (two, data, len, 1);
   {
@@ -387,42 +429,7 @@ test_truncated (void)
         g_assert_cmpuint (out->len, >=, len);
         g_assert_true (memcmp (out->data, data, len) == 0);
       }
-    {
-      g_autoptr (GByteArray) out = NULL;
-      g_autoptr (GError) error = NULL;
-
-      out = gz_decode (two->data, first, 4096, &error);
-      g_assert_no_error (error);
-      assert_bytes_equal (out, data, len);
-    }
   }
-  g_bytes_unref (src);
-}
-
-static void
-test_bad_trailer (void)
-{
-  GBytes *src = fl_test_corpus_bytes (sources[2]);
-  gsize len;
-  const guint8 *data = g_bytes_get_data (src, &len);
-  g_autoptr (GByteArray) gz = gz_compress (data, len);
-
-  /* CRC32 (trailer bytes -8..-5) then ISIZE (-4..-1): all the data, then
-   * CORRUPT naming which check failed. */
-  for (guint field = 0; field < 2; field++)
-    {
-      g_autoptr (GByteArray) out = NULL;
-      g_autoptr (GError) error = NULL;
-      g_autoptr (GByteArray) bad = g_byte_array_new ();
-
-      g_byte_array_append (bad, gz->data, gz->len);
-      bad->data[bad->len - 8 + field * 4] ^= 0x01;
-      out = gz_decode (bad->data, bad->len, 65536, &error);
-      g_assert_error (error, FL_ERROR, FL_ERROR_CORRUPT);
-      g_assert_nonnull (strstr (error->message,
-                                field == 0 ? "CRC mismatch" : "length mismatch"));
-      assert_bytes_equal (out, data, len);
-    }
   g_bytes_unref (src);
 }
 
@@ -675,6 +682,17 @@ typedef enum {
   DAMAGE_CUT,      /* cut before the trailer: all flows, then TRUNCATED */
 } Damage;
 
+/* By Damage: the test name, the error at the end and its message. */
+static const struct {
+  const char *name;
+  int         code;
+  const char *fragment;
+} chain_damages[] = {
+  [DAMAGE_CRC] = { "crc", FL_ERROR_CORRUPT, "CRC mismatch" },
+  [DAMAGE_GARBAGE] = { "garbage", FL_ERROR_CORRUPT, "trailing garbage" },
+  [DAMAGE_CUT] = { "cut", FL_ERROR_TRUNCATED, "gzip stream ends early" },
+};
+
 static void
 chain_check (const char *rel, Damage damage)
 {
@@ -717,17 +735,8 @@ chain_check (const char *rel, Damage damage)
   fl_reader_close (r);
   assert_same_lines (rel, got, expected);
   g_assert_cmpint (last, ==, FL_STATUS_ERROR);
-  if (damage == DAMAGE_CUT)
-    {
-      g_assert_error (error, FL_ERROR, FL_ERROR_TRUNCATED);
-      g_assert_nonnull (strstr (error->message, "gzip stream ends early"));
-    }
-  else
-    {
-      g_assert_error (error, FL_ERROR, FL_ERROR_CORRUPT);
-      g_assert_nonnull (strstr (error->message, damage == DAMAGE_CRC
-                                ? "CRC mismatch" : "trailing garbage"));
-    }
+  g_assert_error (error, FL_ERROR, chain_damages[damage].code);
+  g_assert_nonnull (strstr (error->message, chain_damages[damage].fragment));
   g_bytes_unref (src);
 }
 
@@ -755,19 +764,17 @@ test_chain (gconstpointer user_data)
 
 /* ------------------------------------------------------------ corpus rows */
 
+/* /corpus/api and /corpus/cli (tests/corpus) compare every gzip row's
+ * flows, status and exit code with the expected JSON; this checks only what
+ * they do not: the wrapper chain and the gzip error's code and message. */
 static void
 corpus_row_check (const FlTestManifestRow *row)
 {
   g_autofree char *path = fl_test_corpus_path (row->file);
-  g_autofree char *exp_path = fl_test_corpus_path (row->expected);
-  g_autofree char *expected = NULL;
-  g_autofree char *got = NULL;
   g_autoptr (GError) error = NULL;
   FlStatus last;
+  FlFlow flow;
   FlReader *r;
-
-  g_file_get_contents (exp_path, &expected, NULL, &error);
-  g_assert_no_error (error);
 
   r = fl_reader_open_path (registry, path, NULL, &error);
   g_assert_no_error (error);
@@ -775,10 +782,11 @@ corpus_row_check (const FlTestManifestRow *row)
   g_assert_true (g_str_has_prefix (fl_reader_get_chain (r), "gzip > "));
   if (strstr (row->file, ".gz.gz") != NULL)
     g_assert_true (g_str_has_prefix (fl_reader_get_chain (r), "gzip > gzip > "));
-  got = read_all_json (r, &last, &error);
+  fl_flow_init (&flow);
+  while ((last = fl_reader_next (r, &flow, &error)) == FL_STATUS_OK)
+    ;
   fl_reader_close (r);
 
-  assert_same_lines ("library", got, expected);
   if (g_str_equal (row->outcome, "ok"))
     {
       g_assert_no_error (error);
@@ -791,24 +799,17 @@ corpus_row_check (const FlTestManifestRow *row)
     }
   else
     {
+      const char *args[] = { "-o", "json", path, NULL };
+      FlTestRun run;
+
       g_assert_error (error, FL_ERROR, FL_ERROR_CORRUPT);
       g_assert_nonnull (strstr (error->message, "CRC"));
-    }
-
-  /* The CLI agrees: same bytes, and the documented exit status. */
-  {
-    const char *args[] = { "-o", "json", path, NULL };
-    FlTestRun run;
-    int want = g_str_equal (row->outcome, "ok") ? 0
-             : g_str_equal (row->outcome, "truncated") ? 3 : 1;
-
-    fl_test_run_cli (&run, NULL, args);
-    assert_same_lines ("CLI", run.out, expected);
-    g_assert_cmpint (run.status, ==, want);
-    if (want == 1)
+      /* The CLI passes the message on. */
+      fl_test_run_cli (&run, NULL, args);
+      g_assert_cmpint (run.status, ==, 1);
       g_assert_nonnull (strstr (run.err, "CRC"));
-    fl_test_run_clear (&run);
-  }
+      fl_test_run_clear (&run);
+    }
 }
 
 /* Each row runs in a subprocess: a row whose inner format plugin is missing
@@ -847,25 +848,30 @@ main (int argc, char **argv)
       g_test_add_data_func (name, sources[i], test_decode);
     }
   g_test_add_func ("/gzip/multi-member", test_multi_member);
-  g_test_add_func ("/gzip/trailing", test_trailing);
+  for (guint i = 0; i < G_N_ELEMENTS (damage_cases); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("/gzip/damage/%s",
+                                               damage_cases[i].name);
+      g_test_add_data_func (name, &damage_cases[i], test_damage);
+    }
   g_test_add_func ("/gzip/truncated", test_truncated);
-  g_test_add_func ("/gzip/bad-trailer", test_bad_trailer);
   g_test_add_func ("/gzip/bit-flips", test_bit_flips);
   g_test_add_func ("/gzip/nested", test_nested);
   g_test_add_func ("/gzip/bomb", test_bomb);
 
   /* Added last: GLib runs them after every other case. */
   {
-    static ChainCase cases[G_N_ELEMENTS (chain_sources) * 3];
-    static const char *const dnames[] = { "crc", "garbage", "cut" };
+    enum { N_DAMAGES = G_N_ELEMENTS (chain_damages) };
+    static ChainCase cases[G_N_ELEMENTS (chain_sources) * N_DAMAGES];
 
     for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
       {
         g_autofree char *name = NULL;
 
-        cases[i].rel = chain_sources[i / 3];
-        cases[i].damage = (Damage) (i % 3);
-        name = g_strdup_printf ("/gzip/chain/%s/%s", dnames[i % 3],
+        cases[i].rel = chain_sources[i / N_DAMAGES];
+        cases[i].damage = (Damage) (i % N_DAMAGES);
+        name = g_strdup_printf ("/gzip/chain/%s/%s",
+                                chain_damages[i % N_DAMAGES].name,
                                 cases[i].rel);
         g_test_add_data_func (name, &cases[i], test_chain);
       }
