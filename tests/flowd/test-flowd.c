@@ -82,7 +82,9 @@ test_manifest_row (gconstpointer data)
   g_autofree char *want = corpus_text (row->expected, NULL);
   FlTestRead res;
 
-  /* Auto-detected: no --format, also for legacy v2 and inside gzip. */
+  /* Auto-detected: no --format, also for legacy v2 and inside gzip. The
+   * flows are compared by /corpus/api (tests/corpus); here the reader
+   * chosen and the exact error. */
   read_path (path, NULL, &res);
   if (strcmp (row->outcome, "error") != 0)
     {
@@ -91,8 +93,6 @@ test_manifest_row (gconstpointer data)
                  res.error ? res.error->message : "?");
       g_assert_cmpstr (res.format, ==, "flowd");
     }
-  assert_same_json (row->file, res.json, want);
-  g_assert_cmpuint (res.flows, ==, row->flows);
 
   if (strcmp (row->outcome, "ok") == 0)
     {
