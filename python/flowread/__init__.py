@@ -35,9 +35,14 @@ __version__ = LIBRARY_VERSION
 # A wheel (pip install .) carries its plugins inside the package; an install
 # by `meson install` finds them in the folder compiled into libflowread, and
 # the build tree through FLOWREAD_PLUGIN_PATH.
-_bundled = _os.path.join(_os.path.dirname(__file__), "plugins")
-if _os.path.isdir(_bundled):
-    _flowread._add_plugin_dir(_bundled)
+# (meson-python puts what meson installs into $libdir in .flowread.mesonpy.libs
+# beside the package.)
+_here = _os.path.dirname(_os.path.abspath(__file__))
+for _d in (_os.path.join(_here, "plugins"),
+           _os.path.join(_os.path.dirname(_here), ".flowread.mesonpy.libs",
+                         "flowread-1", "plugins")):
+    if _os.path.isdir(_d):
+        _flowread._add_plugin_dir(_d)
 
 
 def open(src, format=None, filter=None):
