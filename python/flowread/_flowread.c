@@ -565,8 +565,13 @@ reader_close_internal (ReaderObject *self)
 {
   if (self->reader != NULL)
     {
-      fl_reader_close (self->reader);
+      FlReader *rd = self->reader;
       self->reader = NULL;
+      /* an exec plugin's child is killed and reaped here: do not hold the
+       * GIL meanwhile (a Python file source takes it back to drop its ref) */
+      Py_BEGIN_ALLOW_THREADS
+      fl_reader_close (rd);
+      Py_END_ALLOW_THREADS
     }
   if (self->have_view)
     {

@@ -117,8 +117,11 @@ def test_sources_fd_bytes_file_pipe():
         os.fstat(fd)  # not closed by flowread
     finally:
         os.close(fd)
+    import pathlib
+    assert _count(pathlib.Path(path)) == want
     data = open(path, "rb").read()
     assert _count(data) == want
+    assert _count(bytearray(data)) == want
     assert _count(memoryview(data)) == want
     assert _count(io.BytesIO(data)) == want
     with open(path, "rb") as fh:
