@@ -642,7 +642,7 @@ fl_py_open (PyObject *module, PyObject *args, PyObject *kwargs)
         {
           /* A missing file is FileNotFoundError (py3flowtools' users catch
            * it), still a flowread.Error. */
-          PyObject *e = Py_BuildValue ("(isO)", ENOENT, error->message, src);
+          PyObject *e = Py_BuildValue ("(isO)", ENOENT, g_strerror (ENOENT), src);
           g_clear_error (&error);
           if (e != NULL)
             {
