@@ -117,3 +117,25 @@ def test_dask_local_cluster():
     assert int(by_prot.sum()) == int(want["dOctets"].sum())
     ddf2 = flowread.dask.read_flows(files[:1])   # columns from the first file
     assert list(ddf2.columns) == list(flowread.read_pandas(files[0]).columns)
+
+
+def test_read_releases_the_gil():
+    # While read() runs in a thread, this thread keeps running Python code:
+    # if the GIL were held for the whole C loop, the longest pause between two
+    # of our iterations would be about the whole read time.
+    import threading
+    import time
+    paths = [corpus("flowd/mixed-v9.flowd")] * 250
+    out = {}
+    t = threading.Thread(target=lambda: out.update(flowread.read(paths, columns=["dOctets"])))
+    start = time.perf_counter()
+    stamps = [start]
+    t.start()
+    while t.is_alive():
+        stamps.append(time.perf_counter())
+    t.join()
+    stamps.append(time.perf_counter())
+    total = stamps[-1] - start
+    assert len(out["dOctets"]) == 250 * 4000
+    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+    assert max(gaps) < 0.5 * total, (max(gaps), total)
