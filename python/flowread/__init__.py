@@ -64,6 +64,10 @@ def _paths(paths):
     return list(paths)
 
 
+def _columns(columns):
+    return [columns] if isinstance(columns, str) else columns
+
+
 def _dtype(kind, size):
     import numpy as np
     if kind == "u":
@@ -104,7 +108,7 @@ def read(paths, columns=None, filter=None, format=None):
     An error (flowread.Error) discards the partial result.
     """
     import numpy as np
-    n, cols = _flowread._read_columns(_paths(paths), columns, format, filter)
+    n, cols = _flowread._read_columns(_paths(paths), _columns(columns), format, filter)
     out = {}
     for name, kind, size, data, mask in cols:
         arr = _array(n, kind, size, data)
@@ -146,7 +150,7 @@ def read_pandas(paths, columns=None, filter=None, format=None):
     UInt8..UInt64 (<NA> when absent), times as datetime64[ns, UTC] (NaT),
     addresses and MACs as str objects (None when absent)."""
     import pandas as pd
-    n, cols = _flowread._read_columns(_paths(paths), columns, format, filter)
+    n, cols = _flowread._read_columns(_paths(paths), _columns(columns), format, filter)
     data = {name: _pandas_column(n, kind, size, buf, mask)
             for name, kind, size, buf, mask in cols}
     return pd.DataFrame(data, index=pd.RangeIndex(n), copy=False)

@@ -71,6 +71,7 @@ def test_read_errors():
         flowread.read(corpus("flow-tools/trunc-v5.ft"))
     with pytest.raises(flowread.Error):
         flowread.read([corpus("flowd/mixed-v9.flowd"), corpus("nope.ft")])
+    assert list(flowread.read(corpus("flowd/synth-all-v4.log"), columns="prot")) == ["prot"]
     d = flowread.read(corpus("flow-tools/empty-v5.ft"), columns=["first", "prot"])
     assert len(d["first"]) == 0 and len(d["prot"]) == 0
 
