@@ -23,40 +23,16 @@
 #include <lzo/lzo1x.h>
 #include <zstd.h>
 
-#include <flowread/flowread.h>
-#include "fl-writer.h"
-
-#define FUZZ_MAX_FLOWS (1u << 24)
+#include "fuzz-common.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
-static FlRegistry *registry;
-static FILE *devnull;
-
-static void
-count_info (const char *key, const char *value, gpointer user_data)
-{
-  *(gsize *) user_data += strlen (key) + strlen (value);
-}
-
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
-  GError *error = NULL;
-
-  g_setenv ("FLOWREAD_PLUGIN_PATH", FUZZ_PLUGIN_PATH, TRUE);
-  g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING |
-                          G_LOG_LEVEL_ERROR);
-  registry = fl_registry_new_default (&error);
-  if (registry == NULL)
-    {
-      fprintf (stderr, "fuzz: no plugins in %s: %s\n", FUZZ_PLUGIN_PATH,
-               error->message);
-      abort ();
-    }
-  devnull = fopen ("/dev/null", "w");
-  if (devnull == NULL || lzo_init () != LZO_E_OK)
+  fuzz_init ();
+  if (lzo_init () != LZO_E_OK)
     abort ();
   return 0;
 }
@@ -64,39 +40,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 static void
 read_all (const guint8 *data, gsize size)
 {
-  FlOpenOptions opts = { .struct_size = sizeof opts, .format = "nfdump" };
-  GError *error = NULL;
-  FlReader *r;
-  FlWriter *w;
-  FlFlow flow;
-  FlStatus st;
-  gsize info = 0;
-  guint n = 0;
-
-  r = fl_reader_open_memory (registry, data, size, "fuzz-input", &opts, &error);
-  if (r == NULL)
-    {
-      if (error == NULL)
-        abort ();
-      g_error_free (error);
-      return;
-    }
-  fl_reader_foreach_info (r, count_info, &info);
-  w = fl_writer_new (FL_OUTPUT_JSON, devnull);
-  fl_writer_begin_input (w, r);
-  fl_flow_init (&flow);
-  while ((st = fl_reader_next (r, &flow, &error)) == FL_STATUS_OK)
-    {
-      fl_writer_write (w, &flow);
-      if (++n > FUZZ_MAX_FLOWS)
-        abort ();
-    }
-  if ((st == FL_STATUS_ERROR) != (error != NULL))
-    abort ();
-  g_clear_error (&error);
-  fl_writer_flush (w, NULL);
-  fl_writer_free (w);
-  fl_reader_close (r);
+  fuzz_read_all (data, size, "nfdump");
 }
 
 /* Compresses src with codec (1 LZO, 2 bzip2, 3 LZ4, 4 ZSTD) into a new
