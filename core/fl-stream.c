@@ -418,6 +418,13 @@ fl_stream_get_path (FlStream *s)
   return s->depth == 0 ? s->path : NULL;
 }
 
+int
+fl_stream_get_fd (FlStream *s)
+{
+  g_return_val_if_fail (s != NULL, -1);
+  return s->depth == 0 && s->path != NULL ? s->fd : -1;
+}
+
 guint
 fl_stream_get_depth (FlStream *s)
 {

@@ -24,7 +24,9 @@
  *
  * A reader's functions are called from one thread at a time per handle;
  * probe() may be called concurrently from several threads on different
- * FlProbe objects and must not keep state.
+ * FlProbe objects and must not keep state. A reader may run threads of its
+ * own (the nfdump plugin reads ahead in one); they must not outlive its
+ * close(), nor touch the FlFlow or GError the caller passes to next().
  */
 #pragma once
 
@@ -34,7 +36,7 @@
 G_BEGIN_DECLS
 
 #define FL_PLUGIN_ABI_MAJOR 1
-#define FL_PLUGIN_ABI_MINOR 1
+#define FL_PLUGIN_ABI_MINOR 2
 
 #define FL_PLUGIN_ENTRY_SYMBOL "fl_plugin_get_descriptor"
 
@@ -104,6 +106,13 @@ const char   *fl_stream_get_name (FlStream *stream);
 const char   *fl_stream_get_path (FlStream *stream);
 /* Depth: 0 for an input stream, n for the stream inside n wrappers. */
 guint         fl_stream_get_depth (FlStream *stream);
+/* ABI 1.2. The file descriptor under a stream that fl_stream_get_path()
+ * names (a regular file opened by path, not wrapped), else -1: for a reader
+ * that reads the file itself with pread(), e.g. from a thread of its own
+ * (the nfdump plugin does). Once it does, it must not read the stream any
+ * more, nor move the descriptor's offset; the stream keeps it (do not close
+ * it) until the reader's close() has returned. */
+int           fl_stream_get_fd (FlStream *stream);
 
 /* A stream implemented by a wrapper plugin. read() returns at least 1 byte
  * (it may return fewer than count), 0 at the end, or -1 with error set;

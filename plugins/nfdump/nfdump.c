@@ -60,6 +60,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -132,10 +134,45 @@ typedef struct {
 
 /* Read-ahead requests for large plain files (see nf_prefetch_start()). */
 typedef struct {
-  int      fd;
+  int      fd;        /* the stream's */
   guint64  ahead;     /* requested up to here */
   guint64  end;       /* file length */
 } NfPrefetch;
+
+/* A slot of the threaded ring (see nf_worker()). */
+typedef enum {
+  SLOT_FREE,      /* may take the next block */
+  SLOT_FETCHED,   /* header read (fetch_block()), body not yet loaded */
+  SLOT_LOADING,   /* load_body() runs on it, in one of the threads */
+  SLOT_READY,     /* for the reader: records, an error or the end */
+} NfSlotState;
+
+/* One block as fetched (see fetch_block()): its records, or why there is
+ * none (error), or the end. */
+typedef struct {
+  const guint8 *data;        /* records: in buf, dbuf or the stream's buffer */
+  gsize     len;             /* bytes of records there */
+  gsize     declared;        /* the size its header gives */
+  guint32   count;           /* records its header gives */
+  guint64   offset;          /* file offset of the block header */
+  gboolean  cut;             /* the input ended inside it (uncompressed only) */
+  gboolean  decompressed;
+  gboolean  is_appendix;
+  gboolean  body;            /* threaded: load_body() still has to read it */
+  gboolean  end;             /* no block: the file ended cleanly */
+  GError   *error;           /* no block: why */
+  int       walk;            /* walk_block(): a WalkStatus */
+  guint32   n_ok;            /* walk_block(): records to hand out */
+  char      why[200];        /* walk_block(): why CORRUPT */
+  NfSlotState state;         /* threaded */
+  guint8   *buf;             /* threaded: records, NF_BLOCK_MAX */
+  guint8   *raw;             /* threaded: compressed bytes, NF_BLOCK_MAX */
+} NfBlock;
+
+/* The threaded ring's size, and the pieces a plain block is read in (see
+ * walk_prefix()). */
+#define NF_SLOTS 4
+#define NF_PIECE (64u * 1024)
 
 typedef struct {
   FlStream *stream;
@@ -158,18 +195,35 @@ typedef struct {
   guint32   n_samplers;
   guint32   peek_samplers;   /* seen by peek_first_block() */
 
-  /* reading */
+  /* fetching blocks (fetch_block()): under the lock once threaded */
   guint32   blocks_read;     /* data blocks */
   gboolean  in_appendix;
   guint32   appendix_read;
+  gsize     blk_consume;     /* unthreaded: stream bytes to consume next */
+  guint8   *dbuf;            /* unthreaded: decompression buffer, NF_BLOCK_MAX */
+  int       fd;              /* threaded: the stream's, read with pread() */
+  guint64   pos;             /* threaded: where the next block header is */
+
+  /* handing out records */
+  gboolean  started;         /* next() was called */
+  NfBlock   one;             /* unthreaded: the current block */
   const guint8 *blk;         /* current block's records */
   gsize     blk_len;
   gsize     blk_pos;
   guint32   blk_left;        /* records still to hand out */
   guint64   blk_offset;      /* file offset of the block header */
-  gsize     blk_consume;     /* stream bytes to consume once done */
   gboolean  blk_is_appendix;
-  guint8   *dbuf;            /* decompression buffer, NF_BLOCK_MAX */
+  gboolean  blk_decompressed;
+
+  /* the worker */
+  GThread  *worker;          /* NULL: unthreaded */
+  GMutex    lock;
+  GCond     cond;            /* any change of a slot's state, or stop */
+  NfBlock   slots[NF_SLOTS];
+  guint     slot_r, slot_w;  /* next to hand out / to fetch into */
+  gboolean  fetch_done;      /* an error or the end was fetched */
+  gboolean  holding;         /* the reader uses slots[slot_r] */
+  gboolean  stop;
 
   GArray   *exporters;       /* NfExporter */
   NfMap   **maps;            /* layout 1, NF_MAX_MAPS entries, lazily */
@@ -279,44 +333,37 @@ nf_probe (FlProbe *probe)
 
 /* ------------------------------------------------------------ close/info */
 
-/* nfdump reads with a helper thread, which overlaps its disk reads with
- * decoding. We get the same overlap without a thread: for a large plain file
- * the kernel is asked (posix_fadvise WILLNEED, asynchronous, no copy) to read
- * the next window while the blocks before it are decoded. A file already in
- * the page cache costs one cheap call per window. */
+/* For a large plain file the kernel is also asked (posix_fadvise WILLNEED,
+ * asynchronous, no copy) to read the next window from disk while the blocks
+ * before it are decoded. A file already in the page cache costs one cheap
+ * call per window. */
 #define NF_PREFETCH_MIN     (16u * 1024 * 1024)  /* smaller files: nothing */
 #define NF_PREFETCH_WINDOW  (16u * 1024 * 1024)
 
 static void
-nf_prefetch_start (NfFile *nf, const char *path)
+nf_prefetch_start (NfFile *nf)
 {
   gint64 len = fl_stream_get_length (nf->stream);
+  int fd = fl_stream_get_fd (nf->stream);
   NfPrefetch *pf;
-  int fd;
 
-  if (len < (gint64) NF_PREFETCH_MIN)
-    return;
-  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
-  if (fd < 0)
+  if (len < (gint64) NF_PREFETCH_MIN || fd < 0)
     return;
   pf = g_new0 (NfPrefetch, 1);
   pf->fd = fd;
   pf->end = (guint64) len;
   pf->ahead = fl_stream_tell (nf->stream);
   nf->prefetch = pf;
-  (void) posix_fadvise (fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 }
 
-/* The reader moved on: keep a window ahead of it requested. */
+/* The reading got to pos: keep a window ahead of it requested. */
 static inline void
-nf_prefetch_moved (NfFile *nf)
+nf_prefetch_moved (NfFile *nf, guint64 pos)
 {
   NfPrefetch *pf = nf->prefetch;
-  guint64 pos;
 
   if (pf == NULL)
     return;
-  pos = fl_stream_tell (nf->stream);
   while (pf->ahead < pf->end && pf->ahead < pos + NF_PREFETCH_WINDOW)
     {
       (void) posix_fadvise (pf->fd, (off_t) pf->ahead, NF_PREFETCH_WINDOW,
@@ -328,12 +375,10 @@ nf_prefetch_moved (NfFile *nf)
 static void
 nf_prefetch_stop (NfFile *nf)
 {
-  if (nf->prefetch == NULL)
-    return;
-  close (nf->prefetch->fd);
-  g_free (nf->prefetch);
-  nf->prefetch = NULL;
+  g_clear_pointer (&nf->prefetch, g_free);
 }
+
+static void nf_worker_stop (NfFile *nf);
 
 static void
 nf_close (gpointer handle)
@@ -342,6 +387,7 @@ nf_close (gpointer handle)
 
   if (nf == NULL)
     return;
+  nf_worker_stop (nf);
   nf_prefetch_stop (nf);
   if (nf->maps != NULL)
     {
@@ -351,6 +397,7 @@ nf_close (gpointer handle)
     }
   g_array_unref (nf->exporters);
   g_clear_error (&nf->pending);
+  g_clear_error (&nf->one.error);
   g_free (nf->dbuf);
   g_free (nf);
 }
@@ -376,8 +423,9 @@ put_time_ms (FlInfoFunc func, gpointer ud, const char *key, guint64 ms)
     put_u64 (func, ud, key, ms);
 }
 
-static gssize decompress (NfFile *nf, const guint8 *src, gsize len, char *why,
-                          gsize why_len);
+static gssize decompress (guint compression, guint8 *dst, const guint8 *src,
+                          gsize len, char *why, gsize why_len);
+static guint8 *nf_dbuf (NfFile *nf);
 static void parse_exporter (NfFile *nf, const guint8 *p, gsize len);
 
 /* Before the first block is read: its exporter and sampler records (nfcapd
@@ -406,7 +454,8 @@ peek_first_block (NfFile *nf)
   len = size;
   if (nf->compression != NF_COMP_NONE && !(nf->layout == 2 && (rd16 (p + 10) & 0x1)))
     {
-      gssize d = decompress (nf, recs, size, why, sizeof why);
+      gssize d = decompress (nf->compression, nf_dbuf (nf), recs, size, why,
+                             sizeof why);
 
       if (d < 0)
         return;
@@ -434,8 +483,7 @@ nf_info (gpointer handle, FlInfoFunc func, gpointer ud)
   static const char *const proto[] = { "tcp", "udp", "icmp", "other" };
   char key[64], buf[160];
 
-  if (nf->blocks_read == 0 && nf->blk_consume == 0 && nf->exporters->len == 0 &&
-      nf->pending == NULL)
+  if (!nf->started && nf->exporters->len == 0 && nf->pending == NULL)
     {
       peek_first_block (nf);
     }
@@ -1149,13 +1197,23 @@ decode_v1 (NfFile *nf, const guint8 *p, gsize len, gboolean v0, FlFlow *f,
 
 /* ------------------------------------------------------------ blocks */
 
-/* Decompresses src into nf->dbuf; returns the size, or -1 with why. */
-static gssize
-decompress (NfFile *nf, const guint8 *src, gsize len, char *why, gsize why_len)
+/* The unthreaded decompression buffer (peek_first_block() and
+ * read_appendix_early() use it too, before any worker runs). */
+static guint8 *
+nf_dbuf (NfFile *nf)
 {
   if (nf->dbuf == NULL)
     nf->dbuf = g_malloc (NF_BLOCK_MAX);
-  switch (nf->compression)
+  return nf->dbuf;
+}
+
+/* Decompresses src into dst (NF_BLOCK_MAX bytes); returns the size, or -1
+ * with why. */
+static gssize
+decompress (guint compression, guint8 *dst, const guint8 *src, gsize len,
+            char *why, gsize why_len)
+{
+  switch (compression)
     {
     case NF_COMP_LZO:
       {
@@ -1164,7 +1222,7 @@ decompress (NfFile *nf, const guint8 *src, gsize len, char *why, gsize why_len)
 
         if (g_once_init_enter (&lzo_ready))
           g_once_init_leave (&lzo_ready, lzo_init () == LZO_E_OK ? 1 : 2);
-        int r = lzo1x_decompress_safe (src, len, nf->dbuf, &out, NULL);
+        int r = lzo1x_decompress_safe (src, len, dst, &out, NULL);
 
         if (r != LZO_E_OK)
           {
@@ -1177,7 +1235,7 @@ decompress (NfFile *nf, const guint8 *src, gsize len, char *why, gsize why_len)
     case NF_COMP_BZ2:
       {
         unsigned int out = NF_BLOCK_MAX;
-        int r = BZ2_bzBuffToBuffDecompress ((char *) nf->dbuf, &out,
+        int r = BZ2_bzBuffToBuffDecompress ((char *) dst, &out,
                                             (char *) src, (unsigned int) len, 0, 0);
 
         if (r != BZ_OK)
@@ -1193,7 +1251,7 @@ decompress (NfFile *nf, const guint8 *src, gsize len, char *why, gsize why_len)
       }
     case NF_COMP_LZ4:
       {
-        int r = LZ4_decompress_safe ((const char *) src, (char *) nf->dbuf,
+        int r = LZ4_decompress_safe ((const char *) src, (char *) dst,
                                      (int) len, NF_BLOCK_MAX);
 
         if (r < 0)
@@ -1206,7 +1264,7 @@ decompress (NfFile *nf, const guint8 *src, gsize len, char *why, gsize why_len)
       }
     case NF_COMP_ZSTD:
       {
-        size_t r = ZSTD_decompress (nf->dbuf, NF_BLOCK_MAX, src, len);
+        size_t r = ZSTD_decompress (dst, NF_BLOCK_MAX, src, len);
 
         if (ZSTD_isError (r))
           {
@@ -1228,16 +1286,42 @@ typedef enum {
   WALK_CORRUPT,
 } WalkStatus;
 
+/* Steps over the records that lie whole in the first len bytes, from
+ * record *i at *off: the part of walk_block() that can run while a block is
+ * still arriving, on the piece just read (in L1/L2: the chain below, each
+ * record's place depending on the one before, is latency-bound). Stops at
+ * the first record walk_block() must look at more closely. */
+static void
+walk_prefix (const guint8 *p, gsize len, guint32 count, gsize *off, guint32 *i)
+{
+  gsize o = *off;
+  guint32 k = *i;
+
+  while (k < count && o + 4 <= len)
+    {
+      guint size = rd16 (p + o + 2);
+
+      if (size < 4 || o + size > len)
+        break;
+      o += size;
+      k++;
+    }
+  *off = o;
+  *i = k;
+}
+
 /* Walks the record headers of a block: how many complete records there are
- * (*n), and whether the block is consistent with its header. */
+ * (*n), and whether the block is consistent with its header. Starts at
+ * record start_i at start_off (as far as walk_prefix() got). */
 static WalkStatus
 walk_block (const guint8 *p, gsize len, gsize declared, guint32 count,
-            gboolean cut, guint32 *n, char *why, gsize why_len)
+            gboolean cut, gsize start_off, guint32 start_i, guint32 *n,
+            char *why, gsize why_len)
 {
-  gsize off = 0;
+  gsize off = start_off;
   guint32 i;
 
-  for (i = 0; i < count; i++)
+  for (i = start_i; i < count; i++)
     {
       guint size;
 
@@ -1303,46 +1387,116 @@ set_pending (NfFile *nf, FlError code, guint64 offset, const char *fmt, ...)
   g_free (msg);
 }
 
-/* Is the stream at its end? (a read error becomes the pending error) */
-static gboolean
-at_eof (NfFile *nf, gsize *avail)
-{
-  GError *local = NULL;
+/* ---- the input, either way: the stream (unthreaded) or pread() on its
+ * file descriptor (threaded, see nf_worker()). Same answers from both. */
 
-  if (fl_stream_peek (nf->stream, 1, avail, &local) == NULL)
-    {
-      g_clear_error (&nf->pending);
-      nf->pending = local;
-      return FALSE;
-    }
-  return *avail == 0;
+static guint64
+src_tell (NfFile *nf)
+{
+  return nf->fd >= 0 ? nf->pos : fl_stream_tell (nf->stream);
 }
 
-/* Loads the next block (data or appendix). FALSE when there is none: then
- * nf->pending says why if it is an error, else the file ended cleanly. */
-static gboolean
-next_block (NfFile *nf)
+static void
+set_read_error (GError **error, guint64 offset, int e)
 {
-  GError *local = NULL;
-  const guint8 *p;
+  g_set_error (error, FL_ERROR, FL_ERROR_IO, "byte %" G_GUINT64_FORMAT
+               ": read error: %s", offset, g_strerror (e));
+}
+
+/* pread() until count bytes or the end: the number read, -1 with error. */
+static gssize
+src_pread (NfFile *nf, void *buf, gsize count, guint64 offset, GError **error)
+{
+  gsize done = 0;
+
+  while (done < count)
+    {
+      ssize_t n = pread (nf->fd, (guint8 *) buf + done, count - done,
+                         (off_t) (offset + done));
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          set_read_error (error, offset + done, errno);
+          return -1;
+        }
+      if (n == 0)
+        break;
+      done += (gsize) n;
+    }
+  return (gssize) done;
+}
+
+/* Is the input at its end? FALSE with *error on a read error. */
+static gboolean
+src_at_eof (NfFile *nf, GError **error)
+{
   gsize avail = 0;
+  guint8 c;
+
+  if (nf->fd >= 0)
+    return src_pread (nf, &c, 1, nf->pos, error) == 0;
+  return fl_stream_peek (nf->stream, 1, &avail, error) != NULL && avail == 0;
+}
+
+/* Skips count bytes: the number skipped (fewer at the end), -1 with error. */
+static gssize
+src_skip (NfFile *nf, gsize count, GError **error)
+{
+  struct stat st;
+  gsize k;
+
+  if (nf->fd < 0)
+    return fl_stream_skip (nf->stream, count, error);
+  if (fstat (nf->fd, &st) < 0)
+    {
+      set_read_error (error, nf->pos, errno);
+      return -1;
+    }
+  k = st.st_size > (off_t) nf->pos ? (gsize) MIN ((guint64) st.st_size - nf->pos,
+                                                  count) : 0;
+  nf->pos += k;
+  return (gssize) k;
+}
+
+/* Fetches the next block (data or appendix) into b: TRUE with a block,
+ * FALSE with b->error set, or b->end when the file ended cleanly.
+ *
+ * Unthreaded, the records stay in the stream's buffer (no copy for a memory
+ * stream), consumed at the next fetch, and are walked here. Threaded, only
+ * the block header is read here (this is the part that must run in file
+ * order, under the worker's lock): the body is read, decompressed and
+ * walked by load_body(), in either thread. Everything else is the same
+ * code, so both ways give the same flows and errors (tests/nfdump reads
+ * the corpus both ways). */
+static gboolean
+fetch_block (NfFile *nf, NfBlock *b)
+{
+  GError **error = &b->error;
+  gboolean own = nf->fd >= 0;
+  const guint8 *p;
+  gsize avail = 0, body_len;
   guint64 offset;
   guint32 count, size;
   guint16 type, flags;
-  gboolean cut, compressed;
+  gboolean cut, compressed, flow_block;
   char why[200];
-  WalkStatus ws;
-  guint32 n_ok;
+  guint8 hdr[NF_BLOCK_HDR_LEN];
 
+  b->data = NULL;
+  b->end = FALSE;
+  b->body = FALSE;
+  g_clear_error (&b->error);
+
+again:
   if (nf->blk_consume > 0)
     {
       fl_stream_consume (nf->stream, nf->blk_consume);
       nf->blk_consume = 0;
-      nf_prefetch_moved (nf);
     }
-  nf->blk = NULL;
-
-  offset = fl_stream_tell (nf->stream);
+  offset = src_tell (nf);
+  nf_prefetch_moved (nf, offset);
 
   /* Where are we: data blocks, then (layout 2) the appendix. */
   if (!nf->in_appendix)
@@ -1352,36 +1506,40 @@ next_block (NfFile *nf)
       if (nf->layout == 2 && nf->n_blocks == 0 && nf->off_appendix != 0 &&
           offset >= nf->off_appendix)
         more = FALSE;
-      if (!more || (nf->n_blocks == 0 && at_eof (nf, &avail)))
+      if (more && nf->n_blocks == 0)
         {
-          if (nf->pending != NULL)
-            return FALSE;
+          if (!src_at_eof (nf, error))
+            {
+              if (*error != NULL)
+                return FALSE;
+            }
+          else
+            more = FALSE;
+        }
+      if (!more)
+        {
           if (nf->layout == 2 && nf->appendix_blocks > 0 && nf->off_appendix != 0)
             {
               if (nf->off_appendix < offset)
                 {
-                  set_pending (nf, FL_ERROR_CORRUPT, offset, "appendix offset %"
-                               G_GUINT64_FORMAT " lies inside the data blocks "
-                               "(they end at byte %" G_GUINT64_FORMAT ")",
-                               nf->off_appendix, offset);
+                  fl_set_error (error, FL_ERROR_CORRUPT, offset, "appendix offset %"
+                                G_GUINT64_FORMAT " lies inside the data blocks "
+                                "(they end at byte %" G_GUINT64_FORMAT ")",
+                                nf->off_appendix, offset);
                   return FALSE;
                 }
               if (nf->off_appendix > offset)
                 {
-                  gssize k = fl_stream_skip (nf->stream, nf->off_appendix - offset,
-                                             &local);
+                  gssize k = src_skip (nf, nf->off_appendix - offset, error);
 
                   if (k < 0)
-                    {
-                      nf->pending = local;
-                      return FALSE;
-                    }
+                    return FALSE;
                   if ((guint64) k < nf->off_appendix - offset)
                     {
-                      set_pending (nf, FL_ERROR_TRUNCATED, offset + k,
-                                   "truncated: the file ends at byte %" G_GUINT64_FORMAT
-                                   " but its appendix starts at byte %" G_GUINT64_FORMAT,
-                                   offset + k, nf->off_appendix);
+                      fl_set_error (error, FL_ERROR_TRUNCATED, offset + k,
+                                    "truncated: the file ends at byte %" G_GUINT64_FORMAT
+                                    " but its appendix starts at byte %" G_GUINT64_FORMAT,
+                                    offset + k, nf->off_appendix);
                       return FALSE;
                     }
                   offset = nf->off_appendix;
@@ -1390,44 +1548,53 @@ next_block (NfFile *nf)
             }
           else
             {
-              if (!at_eof (nf, &avail))
-                {
-                  if (nf->pending == NULL)
-                    set_pending (nf, FL_ERROR_CORRUPT, offset,
-                                 "trailing bytes after the last data block");
-                }
+              if (src_at_eof (nf, error))
+                b->end = TRUE;
+              else if (*error == NULL)
+                fl_set_error (error, FL_ERROR_CORRUPT, offset,
+                              "trailing bytes after the last data block");
               return FALSE;
             }
         }
     }
   if (nf->in_appendix && nf->appendix_read >= nf->appendix_blocks)
     {
-      if (!at_eof (nf, &avail) && nf->pending == NULL)
-        set_pending (nf, FL_ERROR_CORRUPT, offset,
-                     "trailing bytes after the appendix");
+      if (src_at_eof (nf, error))
+        b->end = TRUE;
+      else if (*error == NULL)
+        fl_set_error (error, FL_ERROR_CORRUPT, offset,
+                      "trailing bytes after the appendix");
       return FALSE;
     }
 
-  p = fl_stream_peek (nf->stream, NF_BLOCK_HDR_LEN, &avail, &local);
-  if (p == NULL)
+  if (!own)
+    p = fl_stream_peek (nf->stream, NF_BLOCK_HDR_LEN, &avail, error);
+  else
     {
-      nf->pending = local;
-      return FALSE;
+      gssize n = src_pread (nf, hdr, NF_BLOCK_HDR_LEN, offset, error);
+
+      p = n < 0 ? NULL : hdr;
+      avail = n < 0 ? 0 : (gsize) n;
     }
+  if (p == NULL)
+    return FALSE;
   if (avail < NF_BLOCK_HDR_LEN)
     {
       if (avail == 0 && nf->n_blocks == 0 && !nf->in_appendix)
-        return FALSE; /* an open-ended file ends between blocks */
+        {
+          b->end = TRUE; /* an open-ended file ends between blocks */
+          return FALSE;
+        }
       if (avail == 0)
-        set_pending (nf, FL_ERROR_TRUNCATED, offset, "truncated: the file ends "
-                     "after %u of its %u %s blocks",
-                     nf->in_appendix ? nf->appendix_read : nf->blocks_read,
-                     nf->in_appendix ? nf->appendix_blocks : nf->n_blocks,
-                     nf->in_appendix ? "appendix" : "data");
+        fl_set_error (error, FL_ERROR_TRUNCATED, offset, "truncated: the file "
+                      "ends after %u of its %u %s blocks",
+                      nf->in_appendix ? nf->appendix_read : nf->blocks_read,
+                      nf->in_appendix ? nf->appendix_blocks : nf->n_blocks,
+                      nf->in_appendix ? "appendix" : "data");
       else
-        set_pending (nf, FL_ERROR_TRUNCATED, offset, "truncated: the file ends "
-                     "inside a block header (%" G_GSIZE_FORMAT " of %u bytes)",
-                     avail, NF_BLOCK_HDR_LEN);
+        fl_set_error (error, FL_ERROR_TRUNCATED, offset, "truncated: the file "
+                      "ends inside a block header (%" G_GSIZE_FORMAT " of %u bytes)",
+                      avail, NF_BLOCK_HDR_LEN);
       return FALSE;
     }
   count = rd32 (p);
@@ -1436,88 +1603,380 @@ next_block (NfFile *nf)
   flags = rd16 (p + 10);
   if (size > NF_BLOCK_MAX)
     {
-      set_pending (nf, FL_ERROR_CORRUPT, offset, "block size %u (0x%x) is "
-                   "beyond the %u-byte cap of nfdump's blocks", size, size,
-                   NF_BLOCK_MAX);
+      fl_set_error (error, FL_ERROR_CORRUPT, offset, "block size %u (0x%x) is "
+                    "beyond the %u-byte cap of nfdump's blocks", size, size,
+                    NF_BLOCK_MAX);
       return FALSE;
     }
-  p = fl_stream_peek (nf->stream, NF_BLOCK_HDR_LEN + (gsize) size, &avail, &local);
-  if (p == NULL)
-    {
-      nf->pending = local;
-      return FALSE;
-    }
-  cut = avail < NF_BLOCK_HDR_LEN + (gsize) size;
-  if (cut && fl_stream_failed (nf->stream, &local))
-    {
-      nf->pending = local;
-      return FALSE;
-    }
-  nf->blk_offset = offset;
-  nf->blk_consume = avail;
   if (nf->in_appendix)
     nf->appendix_read++;
   else
     nf->blocks_read++;
-  nf->blk_is_appendix = nf->in_appendix;
-
   /* layout 1: type 2 (type 1 is nfdump 1.5's); layout 2: type 3 (type 4
    * holds arrays of one record type: never flows). Others skipped. */
-  if (!(nf->layout == 1 ? (type == 2 || type == 1) : type == 3))
+  flow_block = nf->layout == 1 ? (type == 2 || type == 1) : type == 3;
+  compressed = nf->compression != NF_COMP_NONE &&
+               !(nf->layout == 2 && (flags & 0x1)); /* FLAG_BLOCK_UNCOMPRESSED */
+
+  b->offset = offset;
+  b->count = count;
+  b->declared = size;
+  b->is_appendix = nf->in_appendix;
+  b->decompressed = compressed;
+  if (own)
+    {
+      nf->pos = offset + NF_BLOCK_HDR_LEN;
+      if (!flow_block)
+        {
+          gssize k = src_skip (nf, size, error);
+
+          if (k < 0)
+            return FALSE;
+          if ((gsize) k < size)
+            {
+              fl_set_error (error, FL_ERROR_TRUNCATED, offset, "truncated: the "
+                            "file ends inside a block of type %u", type);
+              return FALSE;
+            }
+          goto again;
+        }
+      /* the body is load_body()'s: the next block starts after it */
+      nf->pos += size;
+      b->body = TRUE;
+      return TRUE;
+    }
+
+  p = fl_stream_peek (nf->stream, NF_BLOCK_HDR_LEN + (gsize) size, &avail, error);
+  if (p == NULL)
+    return FALSE;
+  nf->blk_consume = avail;
+  p += NF_BLOCK_HDR_LEN;
+  body_len = avail - NF_BLOCK_HDR_LEN;
+  cut = body_len < (gsize) size;
+  if (cut && fl_stream_failed (nf->stream, error))
+    return FALSE;
+  if (!flow_block)
     {
       if (cut)
         {
-          set_pending (nf, FL_ERROR_TRUNCATED, offset, "truncated: the file "
-                       "ends inside a block of type %u", type);
+          fl_set_error (error, FL_ERROR_TRUNCATED, offset, "truncated: the file "
+                        "ends inside a block of type %u", type);
           return FALSE;
         }
-      return next_block (nf);
+      goto again;
     }
-
-  p += NF_BLOCK_HDR_LEN;
-  avail -= NF_BLOCK_HDR_LEN;
-  compressed = nf->compression != NF_COMP_NONE &&
-               !(nf->layout == 2 && (flags & 0x1)); /* FLAG_BLOCK_UNCOMPRESSED */
   if (compressed)
     {
       gssize dlen;
 
       if (cut)
         {
-          set_pending (nf, FL_ERROR_TRUNCATED, offset, "truncated: the file ends "
-                       "inside a %s-compressed block (%" G_GSIZE_FORMAT " of %u "
-                       "bytes)", nf_comp_names[nf->compression], avail, size);
+          fl_set_error (error, FL_ERROR_TRUNCATED, offset, "truncated: the file "
+                        "ends inside a %s-compressed block (%" G_GSIZE_FORMAT " of %u "
+                        "bytes)", nf_comp_names[nf->compression], body_len, size);
           return FALSE;
         }
-      dlen = decompress (nf, p, size, why, sizeof why);
+      dlen = decompress (nf->compression, nf_dbuf (nf), p, size, why, sizeof why);
       if (dlen < 0)
         {
-          set_pending (nf, FL_ERROR_CORRUPT, offset, "%s", why);
+          fl_set_error (error, FL_ERROR_CORRUPT, offset, "%s", why);
           return FALSE;
         }
-      nf->blk = nf->dbuf;
-      nf->blk_len = (gsize) dlen;
-      ws = walk_block (nf->blk, nf->blk_len, nf->blk_len, count, FALSE, &n_ok,
-                       why, sizeof why);
+      b->data = nf->dbuf;
+      b->len = (gsize) dlen;
+      b->declared = (gsize) dlen;
     }
   else
     {
-      nf->blk = p;
-      nf->blk_len = avail;
-      ws = walk_block (p, avail, size, count, cut, &n_ok, why, sizeof why);
+      b->data = p;
+      b->len = body_len;
     }
-  nf->blk_pos = 0;
-  nf->blk_left = n_ok;
-  if (ws == WALK_CORRUPT)
+  b->cut = cut;
+  b->walk = walk_block (b->data, b->len, b->declared, b->count, cut, 0, 0,
+                        &b->n_ok, b->why, sizeof b->why);
+  return TRUE;
+}
+
+/* Threaded: reads the body of the block fetch_block() found into b's own
+ * buffers, decompresses and walks it. The same outcomes as the unthreaded
+ * code at the end of fetch_block(). Runs outside the lock, in the worker or
+ * in the reader, for any block. */
+static void
+load_body (NfFile *nf, NfBlock *b)
+{
+  guint64 at = b->offset + NF_BLOCK_HDR_LEN;
+  gsize size = b->declared, got = 0, walk_off = 0;
+  guint32 walk_i = 0;
+  char why[200];
+
+  if (b->buf == NULL)
+    b->buf = g_malloc (NF_BLOCK_MAX);
+  if (b->decompressed)
     {
-      set_pending (nf, FL_ERROR_CORRUPT, offset, "%s", why);
+      gssize n, dlen;
+
+      if (b->raw == NULL)
+        b->raw = g_malloc (NF_BLOCK_MAX);
+      n = src_pread (nf, b->raw, size, at, &b->error);
+      if (n < 0)
+        return;
+      if ((gsize) n < size)
+        {
+          fl_set_error (&b->error, FL_ERROR_TRUNCATED, b->offset, "truncated: the "
+                        "file ends inside a %s-compressed block (%" G_GSIZE_FORMAT
+                        " of %" G_GSIZE_FORMAT " bytes)",
+                        nf_comp_names[nf->compression], (gsize) n, size);
+          return;
+        }
+      dlen = decompress (nf->compression, b->buf, b->raw, size, why, sizeof why);
+      if (dlen < 0)
+        {
+          fl_set_error (&b->error, FL_ERROR_CORRUPT, b->offset, "%s", why);
+          return;
+        }
+      b->data = b->buf;
+      b->len = (gsize) dlen;
+      b->declared = (gsize) dlen;
+      b->cut = FALSE;
+    }
+  else
+    {
+      /* in pieces, each walked while it is in this core's cache */
+      while (got < size)
+        {
+          gsize want = MIN (size - got, NF_PIECE);
+          gssize n = src_pread (nf, b->buf + got, want, at + got, &b->error);
+
+          if (n < 0)
+            return;
+          got += (gsize) n;
+          walk_prefix (b->buf, got, b->count, &walk_off, &walk_i);
+          if ((gsize) n < want)
+            break; /* the end of the file */
+        }
+      b->data = b->buf;
+      b->len = got;
+      b->cut = got < size;
+    }
+  b->walk = walk_block (b->data, b->len, b->declared, b->count, b->cut,
+                        walk_off, walk_i, &b->n_ok, b->why, sizeof b->why);
+}
+
+/* ------------------------------------------------------------ the worker */
+
+/* A plain file (the common case, and the only one where reading cannot
+ * block for long: no pipe, no wrapper plugin) is read with pread() on the
+ * stream's descriptor by two threads, the reader and a worker, nfdump's own
+ * reader/worker split. Copying the file out of the page cache (or
+ * decompressing it) costs about as much as decoding its records, so on two
+ * cores a large file takes about half the time.
+ *
+ * The blocks go through a ring of NF_SLOTS. fetch_block() finds them in
+ * file order under the lock (a 12-byte pread() each); load_body() reads,
+ * decompresses and walks one outside it. The worker does that for any
+ * fetched block, ahead of the reader; the reader, when the block it needs is
+ * not ready, does the same instead of waiting (it is then ahead, and the
+ * block it loads is in its own cache), so the two stay busy whichever is
+ * faster. The reader decodes records as unthreaded. The worker starts at the
+ * first next() (open(), info() and a skip by time_range() read nothing
+ * ahead) and is stopped and joined by close(). Memory: NF_SLOTS blocks, at
+ * most 2 x 5 MiB each (compressed and decompressed); nfcapd writes ~1 MiB
+ * blocks. A reader must not be used across fork(), as with any library that
+ * runs a thread. */
+
+/* Under the lock: fetches the next block into the free slot after the
+ * fetched ones, if there is one. */
+static gboolean
+fetch_next_slot (NfFile *nf)
+{
+  NfBlock *b = &nf->slots[nf->slot_w];
+
+  if (nf->fetch_done || b->state != SLOT_FREE)
+    return FALSE;
+  if (fetch_block (nf, b))
+    b->state = SLOT_FETCHED;
+  else
+    {
+      b->state = SLOT_READY;   /* an error or the end: nothing after it */
+      nf->fetch_done = TRUE;
+    }
+  nf->slot_w = (nf->slot_w + 1) % NF_SLOTS;
+  return TRUE;
+}
+
+/* Under the lock: the oldest fetched block whose body nobody loads yet. */
+static NfBlock *
+claim_body (NfFile *nf)
+{
+  for (guint i = 0; i < NF_SLOTS; i++)
+    {
+      NfBlock *b = &nf->slots[(nf->slot_r + i) % NF_SLOTS];
+
+      if (b->state == SLOT_FETCHED)
+        {
+          b->state = SLOT_LOADING;
+          return b;
+        }
+    }
+  return NULL;
+}
+
+/* Under the lock, which it drops meanwhile: loads b's body. */
+static void
+load_claimed (NfFile *nf, NfBlock *b)
+{
+  g_mutex_unlock (&nf->lock);
+  load_body (nf, b);
+  g_mutex_lock (&nf->lock);
+  b->state = SLOT_READY;
+  g_cond_broadcast (&nf->cond);
+}
+
+static gpointer
+nf_worker (gpointer data)
+{
+  NfFile *nf = data;
+  NfBlock *b;
+
+  g_mutex_lock (&nf->lock);
+  while (!nf->stop)
+    {
+      if ((b = claim_body (nf)) != NULL)
+        load_claimed (nf, b);
+      else if (fetch_next_slot (nf))
+        g_cond_broadcast (&nf->cond);
+      else if (nf->fetch_done)
+        break;               /* every block is fetched and being loaded */
+      else
+        g_cond_wait (&nf->cond, &nf->lock);
+    }
+  g_mutex_unlock (&nf->lock);
+  return NULL;
+}
+
+static void
+nf_worker_start (NfFile *nf)
+{
+  sigset_t all, old;
+
+  nf->fd = fl_stream_get_fd (nf->stream);
+  if (nf->fd < 0)
+    return;
+  nf->pos = fl_stream_tell (nf->stream);
+  g_mutex_init (&nf->lock);
+  g_cond_init (&nf->cond);
+  /* signals are the host's business: none is delivered to the worker */
+  sigfillset (&all);
+  pthread_sigmask (SIG_SETMASK, &all, &old);
+  nf->worker = g_thread_try_new ("fl-nfdump", nf_worker, nf, NULL);
+  pthread_sigmask (SIG_SETMASK, &old, NULL);
+  if (nf->worker == NULL)
+    {
+      /* no thread to be had: read in this one, from the stream */
+      g_mutex_clear (&nf->lock);
+      g_cond_clear (&nf->cond);
+      nf->fd = -1;
+    }
+}
+
+static void
+nf_worker_stop (NfFile *nf)
+{
+  if (nf->worker == NULL)
+    return;
+  g_mutex_lock (&nf->lock);
+  nf->stop = TRUE;
+  g_cond_broadcast (&nf->cond);
+  g_mutex_unlock (&nf->lock);
+  g_thread_join (nf->worker);
+  nf->worker = NULL;
+  for (guint i = 0; i < NF_SLOTS; i++)
+    {
+      g_clear_error (&nf->slots[i].error);
+      g_free (nf->slots[i].buf);
+      g_free (nf->slots[i].raw);
+    }
+  g_mutex_clear (&nf->lock);
+  g_cond_clear (&nf->cond);
+}
+
+/* The next block, in file order: fetched here, or from the ring. */
+static NfBlock *
+take_block (NfFile *nf)
+{
+  NfBlock *b, *c;
+
+  if (nf->worker == NULL)
+    {
+      fetch_block (nf, &nf->one);
+      return &nf->one;
+    }
+  g_mutex_lock (&nf->lock);
+  if (nf->holding)
+    {
+      /* done with the one before: its slot can take another block */
+      nf->slots[nf->slot_r].state = SLOT_FREE;
+      nf->slot_r = (nf->slot_r + 1) % NF_SLOTS;
+      nf->holding = FALSE;
+      g_cond_broadcast (&nf->cond);
+    }
+  for (;;)
+    {
+      b = &nf->slots[nf->slot_r];
+      if (b->state == SLOT_READY)
+        break;
+      /* not ready: help rather than wait */
+      if ((c = claim_body (nf)) != NULL)
+        load_claimed (nf, c);
+      else if (fetch_next_slot (nf))
+        g_cond_broadcast (&nf->cond);
+      else
+        g_cond_wait (&nf->cond, &nf->lock);
+    }
+  nf->holding = TRUE;
+  g_mutex_unlock (&nf->lock);
+  return b;
+}
+
+/* Moves on to the next block. FALSE when there is none: then nf->pending
+ * says why if it is an error, else the file ended cleanly. */
+static gboolean
+next_block (NfFile *nf)
+{
+  NfBlock *b;
+  guint32 n_ok;
+
+  if (!nf->started)
+    {
+      nf->started = TRUE;
+      nf_worker_start (nf);
+    }
+  nf->blk = NULL;
+  b = take_block (nf);
+  if (b->data == NULL)
+    {
+      g_clear_error (&nf->pending);
+      nf->pending = g_steal_pointer (&b->error);
+      return FALSE;
+    }
+
+  nf->blk = b->data;
+  nf->blk_len = b->len;
+  nf->blk_offset = b->offset;
+  nf->blk_is_appendix = b->is_appendix;
+  nf->blk_decompressed = b->decompressed;
+  nf->blk_pos = 0;
+  nf->blk_left = n_ok = b->n_ok;
+  if (b->walk == WALK_CORRUPT)
+    {
+      set_pending (nf, FL_ERROR_CORRUPT, b->offset, "%s", b->why);
       nf->blk_left = 0;
     }
-  else if (ws == WALK_TRUNCATED)
-    set_pending (nf, FL_ERROR_TRUNCATED, offset + NF_BLOCK_HDR_LEN + avail,
+  else if (b->walk == WALK_TRUNCATED)
+    set_pending (nf, FL_ERROR_TRUNCATED, b->offset + NF_BLOCK_HDR_LEN + b->len,
                  "truncated: the file ends inside a block (%" G_GSIZE_FORMAT
-                 " of %u bytes, %u of %u records complete)", avail, size,
-                 n_ok, count);
+                 " of %" G_GSIZE_FORMAT " bytes, %u of %u records complete)",
+                 b->len, b->declared, n_ok, b->count);
   return TRUE;
 }
 
@@ -1554,6 +2013,10 @@ nf_next (gpointer handle, FlFlow *flow, GError **error)
           continue;
         }
       r = nf->blk + nf->blk_pos;
+      /* the block was filled by the worker, on the other core: ask for
+       * the lines ahead (beyond the end is harmless) */
+      __builtin_prefetch (r + 1024);
+      __builtin_prefetch (r + 1024 + 64);
       type = rd16 (r);
       size = rd16 (r + 2);
       roff = nf->blk_pos;
@@ -1606,7 +2069,7 @@ nf_next (gpointer handle, FlFlow *flow, GError **error)
         }
       if (bad != NULL)
         {
-          if (nf->blk == nf->dbuf)
+          if (nf->blk_decompressed)
             fl_set_error (error, FL_ERROR_CORRUPT, nf->blk_offset,
                           "block record %" G_GUINT64_FORMAT " bytes in "
                           "(decompressed): %s", roff, bad);
@@ -1626,17 +2089,14 @@ nf_next (gpointer handle, FlFlow *flow, GError **error)
 /* Reads the appendix of a plain layout 2 file with pread() (ident and stat
  * record for --info and time_range()). Silent on any failure. */
 static void
-read_appendix_early (NfFile *nf, const char *path)
+read_appendix_early (NfFile *nf)
 {
-  int fd;
+  int fd = fl_stream_get_fd (nf->stream);
   guint8 hdr[NF_BLOCK_HDR_LEN];
   guint8 *buf = NULL;
   guint64 off = nf->off_appendix;
 
-  if (nf->appendix_blocks == 0 || off == 0)
-    return;
-  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
-  if (fd < 0)
+  if (nf->appendix_blocks == 0 || off == 0 || fd < 0)
     return;
   for (guint b = 0; b < nf->appendix_blocks && b < 16; b++)
     {
@@ -1656,7 +2116,8 @@ read_appendix_early (NfFile *nf, const char *path)
         break;
       if (nf->compression != NF_COMP_NONE && !(rd16 (hdr + 10) & 0x1))
         {
-          gssize d = decompress (nf, buf, size, why, sizeof why);
+          gssize d = decompress (nf->compression, nf_dbuf (nf), buf, size, why,
+                                 sizeof why);
 
           if (d < 0)
             break;
@@ -1683,7 +2144,6 @@ read_appendix_early (NfFile *nf, const char *path)
       off += sizeof hdr + size;
     }
   g_free (buf);
-  close (fd);
 }
 
 static gpointer
@@ -1740,6 +2200,7 @@ nf_open (FlStream *stream, const FlOptions *options, GError **error)
 
   nf = g_new0 (NfFile, 1);
   nf->stream = stream;
+  nf->fd = -1;
   nf->status = FL_STATUS_OK;
   nf->layout = version;
   nf->exporters = g_array_new (FALSE, TRUE, sizeof (NfExporter));
@@ -1819,11 +2280,9 @@ nf_open (FlStream *stream, const FlOptions *options, GError **error)
           return NULL;
         }
       fl_stream_consume (stream, NF_V2_HDR_LEN);
-      if (fl_stream_get_path (stream) != NULL)
-        read_appendix_early (nf, fl_stream_get_path (stream));
+      read_appendix_early (nf);
     }
-  if (fl_stream_get_path (stream) != NULL)
-    nf_prefetch_start (nf, fl_stream_get_path (stream));
+  nf_prefetch_start (nf);
   return nf;
 }
 
