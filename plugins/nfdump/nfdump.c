@@ -57,6 +57,9 @@
  *   pread() at open (damage found there is not reported: the sequential
  *   read reports it); on a pipe or inside a wrapper it is known only once
  *   the read got there.
+ * - A plain file is read by two threads from the first next() on (see
+ *   nf_worker()): the same flows and errors as one thread, which reads
+ *   everything else (memory, pipes, wrapped streams).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -158,7 +161,6 @@ typedef struct {
   gboolean  cut;             /* the input ended inside it (uncompressed only) */
   gboolean  decompressed;
   gboolean  is_appendix;
-  gboolean  body;            /* threaded: load_body() still has to read it */
   gboolean  end;             /* no block: the file ended cleanly */
   GError   *error;           /* no block: why */
   int       walk;            /* walk_block(): a WalkStatus */
@@ -216,9 +218,10 @@ typedef struct {
   gboolean  blk_decompressed;
 
   /* the worker */
-  GThread  *worker;          /* NULL: unthreaded */
-  GMutex    lock;
-  GCond     cond;            /* any change of a slot's state, or stop */
+  gboolean  threaded;        /* the worker runs */
+  pthread_t worker;
+  pthread_mutex_t lock;     /* pthreads, not GMutex: TSan sees these */
+  pthread_cond_t  cond;     /* any change of a slot's state, or stop */
   NfBlock   slots[NF_SLOTS];
   guint     slot_r, slot_w;  /* next to hand out / to fetch into */
   gboolean  fetch_done;      /* an error or the end was fetched */
@@ -1305,6 +1308,16 @@ walk_prefix (const guint8 *p, gsize len, guint32 count, gsize *off, guint32 *i)
         break;
       o += size;
       k++;
+      /* nfcapd writes runs of records of one size: check the next four
+       * at once, four loads that do not wait for each other */
+      while (k + 4 <= count && o + 4 * (gsize) size <= len &&
+             rd16 (p + o + 2) == size && rd16 (p + o + size + 2) == size &&
+             rd16 (p + o + 2 * size + 2) == size &&
+             rd16 (p + o + 3 * size + 2) == size)
+        {
+          o += 4 * (gsize) size;
+          k += 4;
+        }
     }
   *off = o;
   *i = k;
@@ -1483,10 +1496,11 @@ fetch_block (NfFile *nf, NfBlock *b)
   gboolean cut, compressed, flow_block;
   char why[200];
   guint8 hdr[NF_BLOCK_HDR_LEN];
+  gsize walk_off = 0;
+  guint32 walk_i = 0;
 
   b->data = NULL;
   b->end = FALSE;
-  b->body = FALSE;
   g_clear_error (&b->error);
 
 again:
@@ -1642,7 +1656,6 @@ again:
         }
       /* the body is load_body()'s: the next block starts after it */
       nf->pos += size;
-      b->body = TRUE;
       return TRUE;
     }
 
@@ -1692,8 +1705,9 @@ again:
       b->len = body_len;
     }
   b->cut = cut;
-  b->walk = walk_block (b->data, b->len, b->declared, b->count, cut, 0, 0,
-                        &b->n_ok, b->why, sizeof b->why);
+  walk_prefix (b->data, b->len, b->count, &walk_off, &walk_i);
+  b->walk = walk_block (b->data, b->len, b->declared, b->count, cut,
+                        walk_off, walk_i, &b->n_ok, b->why, sizeof b->why);
   return TRUE;
 }
 
@@ -1738,6 +1752,7 @@ load_body (NfFile *nf, NfBlock *b)
       b->len = (gsize) dlen;
       b->declared = (gsize) dlen;
       b->cut = FALSE;
+      walk_prefix (b->data, b->len, b->count, &walk_off, &walk_i);
     }
   else
     {
@@ -1825,32 +1840,32 @@ claim_body (NfFile *nf)
 static void
 load_claimed (NfFile *nf, NfBlock *b)
 {
-  g_mutex_unlock (&nf->lock);
+  pthread_mutex_unlock (&nf->lock);
   load_body (nf, b);
-  g_mutex_lock (&nf->lock);
+  pthread_mutex_lock (&nf->lock);
   b->state = SLOT_READY;
-  g_cond_broadcast (&nf->cond);
+  pthread_cond_broadcast (&nf->cond);
 }
 
-static gpointer
-nf_worker (gpointer data)
+static void *
+nf_worker (void *data)
 {
   NfFile *nf = data;
   NfBlock *b;
 
-  g_mutex_lock (&nf->lock);
+  pthread_mutex_lock (&nf->lock);
   while (!nf->stop)
     {
       if ((b = claim_body (nf)) != NULL)
         load_claimed (nf, b);
       else if (fetch_next_slot (nf))
-        g_cond_broadcast (&nf->cond);
+        pthread_cond_broadcast (&nf->cond);
       else if (nf->fetch_done)
         break;               /* every block is fetched and being loaded */
       else
-        g_cond_wait (&nf->cond, &nf->lock);
+        pthread_cond_wait (&nf->cond, &nf->lock);
     }
-  g_mutex_unlock (&nf->lock);
+  pthread_mutex_unlock (&nf->lock);
   return NULL;
 }
 
@@ -1863,18 +1878,18 @@ nf_worker_start (NfFile *nf)
   if (nf->fd < 0)
     return;
   nf->pos = fl_stream_tell (nf->stream);
-  g_mutex_init (&nf->lock);
-  g_cond_init (&nf->cond);
+  pthread_mutex_init (&nf->lock, NULL);
+  pthread_cond_init (&nf->cond, NULL);
   /* signals are the host's business: none is delivered to the worker */
   sigfillset (&all);
   pthread_sigmask (SIG_SETMASK, &all, &old);
-  nf->worker = g_thread_try_new ("fl-nfdump", nf_worker, nf, NULL);
+  nf->threaded = pthread_create (&nf->worker, NULL, nf_worker, nf) == 0;
   pthread_sigmask (SIG_SETMASK, &old, NULL);
-  if (nf->worker == NULL)
+  if (!nf->threaded)
     {
       /* no thread to be had: read in this one, from the stream */
-      g_mutex_clear (&nf->lock);
-      g_cond_clear (&nf->cond);
+      pthread_mutex_destroy (&nf->lock);
+      pthread_cond_destroy (&nf->cond);
       nf->fd = -1;
     }
 }
@@ -1882,22 +1897,22 @@ nf_worker_start (NfFile *nf)
 static void
 nf_worker_stop (NfFile *nf)
 {
-  if (nf->worker == NULL)
+  if (!nf->threaded)
     return;
-  g_mutex_lock (&nf->lock);
+  pthread_mutex_lock (&nf->lock);
   nf->stop = TRUE;
-  g_cond_broadcast (&nf->cond);
-  g_mutex_unlock (&nf->lock);
-  g_thread_join (nf->worker);
-  nf->worker = NULL;
+  pthread_cond_broadcast (&nf->cond);
+  pthread_mutex_unlock (&nf->lock);
+  pthread_join (nf->worker, NULL);
+  nf->threaded = FALSE;
   for (guint i = 0; i < NF_SLOTS; i++)
     {
       g_clear_error (&nf->slots[i].error);
       g_free (nf->slots[i].buf);
       g_free (nf->slots[i].raw);
     }
-  g_mutex_clear (&nf->lock);
-  g_cond_clear (&nf->cond);
+  pthread_mutex_destroy (&nf->lock);
+  pthread_cond_destroy (&nf->cond);
 }
 
 /* The next block, in file order: fetched here, or from the ring. */
@@ -1906,19 +1921,19 @@ take_block (NfFile *nf)
 {
   NfBlock *b, *c;
 
-  if (nf->worker == NULL)
+  if (!nf->threaded)
     {
       fetch_block (nf, &nf->one);
       return &nf->one;
     }
-  g_mutex_lock (&nf->lock);
+  pthread_mutex_lock (&nf->lock);
   if (nf->holding)
     {
       /* done with the one before: its slot can take another block */
       nf->slots[nf->slot_r].state = SLOT_FREE;
       nf->slot_r = (nf->slot_r + 1) % NF_SLOTS;
       nf->holding = FALSE;
-      g_cond_broadcast (&nf->cond);
+      pthread_cond_broadcast (&nf->cond);
     }
   for (;;)
     {
@@ -1929,12 +1944,12 @@ take_block (NfFile *nf)
       if ((c = claim_body (nf)) != NULL)
         load_claimed (nf, c);
       else if (fetch_next_slot (nf))
-        g_cond_broadcast (&nf->cond);
+        pthread_cond_broadcast (&nf->cond);
       else
-        g_cond_wait (&nf->cond, &nf->lock);
+        pthread_cond_wait (&nf->cond, &nf->lock);
     }
   nf->holding = TRUE;
-  g_mutex_unlock (&nf->lock);
+  pthread_mutex_unlock (&nf->lock);
   return b;
 }
 

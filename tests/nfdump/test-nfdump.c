@@ -17,6 +17,17 @@
  *                         clean end or error, never a crash (ASan/UBSan run)
  *   /nfdump/large-file    a file big enough for the read-ahead requests:
  *                         the same flows, and an early close
+ *
+ * A file opened by path is read in two threads (pread() on the stream's
+ * descriptor, see nf_worker() in the plugin); memory, pipes and wrapped
+ * streams in one, through the stream. The rows are read both ways and must
+ * give the same flows and the same error, byte for byte:
+ *
+ *   /nfdump/threads/used       a path reader runs a thread of its own
+ *   /nfdump/threads/cut        cuts of multi-block files (plain, LZ4, LZO)
+ *                              written to files: the same as from memory
+ *   /nfdump/threads/flip       damaged multi-block files, both ways
+ *   /nfdump/threads/close      closed after k flows, for many k
  */
 #include <stdio.h>
 #include <string.h>
@@ -88,7 +99,61 @@ typedef struct {
   guint    flows;
   FlStatus status;
   GError  *error;
+  guint64  hash;   /* of every present field's id and value, in order */
 } Result;
+
+/* Large files are compared by hash (JSON costs ~2 us a flow). */
+static gboolean hash_only;
+
+static inline guint64
+mix (guint64 h, guint64 v)
+{
+  /* FNV-1a over the 8 bytes of v */
+  for (int i = 0; i < 8; i++, v >>= 8)
+    h = (h ^ (v & 0xff)) * G_GUINT64_CONSTANT (0x100000001b3);
+  return h;
+}
+
+static guint64
+hash_flow (guint64 h, const FlFlow *f)
+{
+  guint n = 0;
+  const FlField *order = fl_field_get_output_order (&n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      FlField field = order[i];
+      guint64 u = 0;
+      gint64 t = 0;
+      FlAddr a;
+      guint8 mac[8] = { 0 };
+
+      if (!fl_flow_has (f, field))
+        continue;
+      h = mix (h, field);
+      switch (fl_field_get_type (field))
+        {
+        case FL_TYPE_TIME:
+          g_assert_true (fl_flow_get_time (f, field, &t));
+          h = mix (h, (guint64) t);
+          break;
+        case FL_TYPE_ADDR:
+          g_assert_true (fl_flow_get_addr (f, field, &a));
+          h = mix (h, a.family);
+          h = mix (h, fl_read_u64_le (a.addr));
+          h = mix (h, fl_read_u64_le (a.addr + 8));
+          break;
+        case FL_TYPE_MAC:
+          g_assert_true (fl_flow_get_mac (f, field, mac));
+          h = mix (h, fl_read_u64_le (mac));
+          break;
+        default:
+          g_assert_true (fl_flow_get_uint (f, field, &u));
+          h = mix (h, u);
+        }
+    }
+  return mix (h, 0xffff);
+}
 
 static void
 drain (FlReader *r, Result *res)
@@ -97,13 +162,16 @@ drain (FlReader *r, Result *res)
 
   res->json = g_string_new ("");
   res->flows = 0;
+  res->hash = G_GUINT64_CONSTANT (0xcbf29ce484222325);
   res->status = FL_STATUS_ERROR;
   if (r == NULL)
     return;
   fl_flow_init (&flow);
   while ((res->status = fl_reader_next (r, &flow, &res->error)) == FL_STATUS_OK)
     {
-      put_json (res->json, &flow);
+      if (!hash_only)
+        put_json (res->json, &flow);
+      res->hash = hash_flow (res->hash, &flow);
       res->flows++;
     }
   g_assert_cmpint (fl_reader_next (r, &flow, NULL), ==, res->status);
@@ -120,9 +188,9 @@ read_path (const char *path, const char *format, Result *res)
 }
 
 static void
-read_memory (const void *data, gsize len, Result *res)
+read_memory_as (const void *data, gsize len, const char *format, Result *res)
 {
-  FlOpenOptions opts = { sizeof opts, "nfdump" };
+  FlOpenOptions opts = { sizeof opts, format };
 
   memset (res, 0, sizeof *res);
   drain (fl_reader_open_memory (fl_test_registry (), data, len, "memory", &opts,
@@ -130,10 +198,35 @@ read_memory (const void *data, gsize len, Result *res)
 }
 
 static void
+read_memory (const void *data, gsize len, Result *res)
+{
+  read_memory_as (data, len, "nfdump", res);
+}
+
+static void
 result_clear (Result *res)
 {
   g_string_free (res->json, TRUE);
   g_clear_error (&res->error);
+}
+
+/* The two ways of reading gave the same flows and the same outcome. */
+static void
+assert_same_result (const char *what, const Result *a, const Result *b)
+{
+  fl_test_assert_same_bytes (what, a->json->str, a->json->len, b->json->str,
+                             b->json->len);
+  g_assert_cmpuint (a->hash, ==, b->hash);
+  g_assert_cmpuint (a->flows, ==, b->flows);
+  g_assert_cmpint (a->status, ==, b->status);
+  g_assert_true ((a->error == NULL) == (b->error == NULL));
+  if (a->error != NULL && b->error != NULL)
+    {
+      g_assert_cmpint (a->error->code, ==, b->error->code);
+      /* the message after the input's name (which differs) */
+      g_assert_cmpstr (strstr (a->error->message, ": byte") ?: "",
+                       ==, strstr (b->error->message, ": byte") ?: "");
+    }
 }
 
 /* ------------------------------------------------------------ rows */
@@ -161,6 +254,17 @@ test_row (gconstpointer data)
     }
   fl_test_assert_same_bytes (row->file, res.json->str, res.json->len, want, want_len);
   g_assert_cmpuint (res.flows, ==, row->flows);
+  {
+    /* and in one thread, from memory: the same */
+    g_autoptr (GBytes) b = fl_test_corpus_bytes (row->file);
+    gsize len = 0;
+    const void *d = g_bytes_get_data (b, &len);
+    Result mem;
+
+    read_memory_as (d, len, NULL, &mem);
+    assert_same_result (row->file, &res, &mem);
+    result_clear (&mem);
+  }
   if (strcmp (row->outcome, "ok") == 0)
     {
       g_assert_no_error (res.error);
@@ -442,6 +546,190 @@ test_large_file (void)
   g_rmdir (dir);
 }
 
+/* ------------------------------------------------------------ threads */
+
+static guint
+count_threads (void)
+{
+  g_autoptr (GDir) d = g_dir_open ("/proc/self/task", 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (d);
+  while (g_dir_read_name (d) != NULL)
+    n++;
+  return n;
+}
+
+/* A path reader of a multi-block file has its worker after the first flow
+ * (it cannot have finished: the ring holds fewer blocks than the file),
+ * and none after close(). */
+static void
+test_threads_used (void)
+{
+  g_autofree char *path = fl_test_corpus_path ("nfcapd/v17-v9-bulk50k.nfcapd");
+  FlOpenOptions opts = { sizeof opts, "nfdump" };
+  GError *error = NULL;
+  guint before = count_threads ();
+  FlReader *r = fl_reader_open_path (fl_test_registry (), path, &opts, &error);
+  FlFlow flow;
+
+  g_assert_no_error (error);
+  /* nothing is read ahead before next() (time_range() may skip the file) */
+  g_assert_cmpuint (count_threads (), ==, before);
+  fl_flow_init (&flow);
+  g_assert_cmpint (fl_reader_next (r, &flow, &error), ==, FL_STATUS_OK);
+  g_assert_cmpuint (count_threads (), ==, before + 1);
+  fl_reader_close (r);
+  g_assert_cmpuint (count_threads (), ==, before);
+}
+
+/* Writes len bytes of d to dir/name; returns the path. */
+static char *
+write_file (const char *dir, const char *name, const guint8 *d, gsize len)
+{
+  char *path = g_build_filename (dir, name, NULL);
+
+  g_assert_true (g_file_set_contents (path, (const char *) d, (gssize) len, NULL));
+  return path;
+}
+
+static const char *const thread_files[] = {
+  "nfcapd/v17-v9-bulk50k-lz4.nfcapd",    /* layout 2, LZ4, several blocks */
+  "nfcapd/v16-v9-bulk50k.nfcapd",        /* layout 1, plain */
+  "nfcapd/v16-v5-softflowd-lzo.nfcapd",  /* layout 1, LZO */
+  "nfcapd/v17-nfgen.nfcapd",             /* layout 2, small */
+};
+
+/* Cuts at block boundaries (just before, at, after each header) and
+ * elsewhere, read from a file and from memory. */
+static void
+test_threads_cut (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("fl-nfdump-XXXXXX", NULL);
+
+  hash_only = TRUE;
+  for (gsize f = 0; f < G_N_ELEMENTS (thread_files); f++)
+    {
+      g_autoptr (GBytes) b = fl_test_corpus_bytes (thread_files[f]);
+      gsize len = 0;
+      const guint8 *d = g_bytes_get_data (b, &len);
+      g_autoptr (GArray) cuts = g_array_new (FALSE, FALSE, sizeof (gsize));
+      gsize off = fl_read_u16_le (d + 2) == 1 ? 140 + 136 : 40;
+      guint blocks = 0;
+
+      /* around the first block headers of the file (just before one, in
+       * it, just after it), then evenly spread */
+      while (off + 12 <= len && blocks < 6)
+        {
+          gsize size = fl_read_u32_le (d + off + 4);
+          static const gssize deltas[] = { -1, 5, 13 };
+
+          for (gsize k = 0; k < G_N_ELEMENTS (deltas); k++)
+            if ((gssize) off + deltas[k] >= 0 && off + deltas[k] < len)
+              {
+                gsize c = (gsize) ((gssize) off + deltas[k]);
+                g_array_append_val (cuts, c);
+              }
+          off += 12 + size;
+          blocks++;
+        }
+      for (gsize c = 1; c < len; c += len / 23 + 1)
+        g_array_append_val (cuts, c);
+      g_assert_cmpuint (blocks, >=, 1);
+
+      for (guint i = 0; i < cuts->len; i++)
+        {
+          gsize cut = g_array_index (cuts, gsize, i);
+          g_autofree char *path = write_file (dir, "cut.nfcapd", d, cut);
+          g_autofree char *what = g_strdup_printf ("%s cut at %" G_GSIZE_FORMAT,
+                                                   thread_files[f], cut);
+          Result file, mem;
+
+          read_path (path, "nfdump", &file);
+          read_memory (d, cut, &mem);
+          assert_same_result (what, &file, &mem);
+          g_assert_nonnull (file.error);
+          result_clear (&file);
+          result_clear (&mem);
+          g_unlink (path);
+        }
+    }
+  hash_only = FALSE;
+  g_rmdir (dir);
+}
+
+/* Byte damage in block headers and bodies, from a file and from memory. */
+static void
+test_threads_flip (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("fl-nfdump-XXXXXX", NULL);
+
+  hash_only = TRUE;
+  for (gsize f = 0; f < 2; f++)
+    {
+      g_autoptr (GBytes) b = fl_test_corpus_bytes (thread_files[f]);
+      gsize len = 0;
+      const void *orig = g_bytes_get_data (b, &len);
+      guint8 *d = g_memdup2 (orig, len);
+      GRand *rand = g_rand_new_with_seed (14 + (guint32) f);
+
+      for (int k = 0; k < 24; k++)
+        {
+          gsize at = (gsize) g_rand_int_range (rand, 0, (gint32) len);
+          guint8 old = d[at];
+          g_autofree char *path = NULL;
+          g_autofree char *what = g_strdup_printf ("%s flipped at %" G_GSIZE_FORMAT,
+                                                   thread_files[f], at);
+          Result file, mem;
+
+          d[at] ^= (guint8) g_rand_int_range (rand, 1, 256);
+          path = write_file (dir, "flip.nfcapd", d, len);
+          read_path (path, "nfdump", &file);
+          read_memory (d, len, &mem);
+          assert_same_result (what, &file, &mem);
+          result_clear (&file);
+          result_clear (&mem);
+          g_unlink (path);
+          d[at] = old;
+        }
+      g_rand_free (rand);
+      g_free (d);
+    }
+  hash_only = FALSE;
+  g_rmdir (dir);
+}
+
+/* Closed after k flows, with the worker at any stage: no leak, no race
+ * (the suite runs under ASan and TSan), and the first k flows are right. */
+static void
+test_threads_close (void)
+{
+  g_autofree char *path = fl_test_corpus_path ("nfcapd/v17-v9-bulk50k-lz4.nfcapd");
+  FlOpenOptions opts = { sizeof opts, "nfdump" };
+  Result whole;
+
+  read_path (path, "nfdump", &whole);
+  g_assert_no_error (whole.error);
+  for (guint k = 0; k < whole.flows; k = k * 3 + 1)
+    {
+      GError *error = NULL;
+      FlReader *r = fl_reader_open_path (fl_test_registry (), path, &opts, &error);
+      g_autoptr (GString) json = g_string_new ("");
+      FlFlow flow;
+
+      g_assert_no_error (error);
+      fl_flow_init (&flow);
+      for (guint i = 0; i < k; i++)
+        {
+          g_assert_cmpint (fl_reader_next (r, &flow, &error), ==, FL_STATUS_OK);
+          put_json (json, &flow);
+        }
+      g_assert_true (strncmp (json->str, whole.json->str, json->len) == 0);
+      fl_reader_close (r);
+    }
+  result_clear (&whole);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -464,5 +752,9 @@ main (int argc, char **argv)
   g_test_add_func ("/nfdump/cut", test_cut);
   g_test_add_func ("/nfdump/flip", test_flip);
   g_test_add_func ("/nfdump/large-file", test_large_file);
+  g_test_add_func ("/nfdump/threads/used", test_threads_used);
+  g_test_add_func ("/nfdump/threads/cut", test_threads_cut);
+  g_test_add_func ("/nfdump/threads/flip", test_threads_flip);
+  g_test_add_func ("/nfdump/threads/close", test_threads_close);
   return g_test_run ();
 }
