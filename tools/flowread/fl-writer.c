@@ -73,39 +73,48 @@
  * fl_field_get_output_order() and their ids are their positions there
  * (checked in fl_writer_new()). Every flow has most of them, so they take
  * the unrolled fast path below, with their offsets compiled in. The extras
- * that follow (flow-tools' and nfcapd's, in name order) are fewer: the
- * ABI 1.0 ones have compiled-in offsets too, the 1.1 ones go through the
- * generic accessors of flowread.h, and only the present ones are visited,
- * in output order (extras_present()). */
+ * that follow (flow-tools' and nfcapd's, in name order) are fewer, and only
+ * the present ones are visited, in output order (extras_present()). */
 #define N_CORE_FIELDS (FL_FIELD_ENGINE_ID + 1)
 #define CORE_MASK ((G_GUINT64_CONSTANT (1) << N_CORE_FIELDS) - 1)
 #define EXTRA_MASK_LO (~CORE_MASK & ~FL_FIELD_BIT (FL_FIELD_FT_TIMES))
 
+/* How a field's member is printed; the uint kinds are its width. */
 typedef enum {
-  KIND_UINT,
+  KIND_NONE, /* FL_FIELD_FT_TIMES: never printed */
+  KIND_U8,
+  KIND_U16,
+  KIND_U32,
+  KIND_U64,
   KIND_TIME,
   KIND_ADDR,
+  KIND_MAC,
+  KIND_MPLS,
 } FieldKind;
 
-/* Where each core field lives in FlFlow: the writers' inner loop reads
- * fields through this table instead of a switch per field. For times,
- * `width` is the index of the field's TimeCache. */
+/* Where each field lives in FlFlow, and how it prints: the writers read
+ * every field through this table, so a field costs one (for the unrolled
+ * core keys: no) switch on its kind, and no call into libflowread's
+ * generic getters (fl_flow_get_uint() and friends check the id, the type
+ * and the struct size on every call, through the PLT). The layout is
+ * flowread.h's public FlFlow; fl_writer_new() checks every kind against
+ * fl_field_get_type(). For times, `slot` is the field's TimeCache. */
 typedef struct {
   guint16 offset;
   guint8  kind;
-  guint8  width;
+  guint8  slot;
 } FieldDesc;
 
-#define UINT_FIELD(f, m) [f] = { offsetof (FlFlow, m), KIND_UINT, sizeof (((FlFlow *) 0)->m) }
+#define UINT_KIND(m) (sizeof (((FlFlow *) 0)->m) == 1 ? KIND_U8 :  \
+                      sizeof (((FlFlow *) 0)->m) == 2 ? KIND_U16 : \
+                      sizeof (((FlFlow *) 0)->m) == 4 ? KIND_U32 : KIND_U64)
+#define UINT_FIELD(f, m) [f] = { offsetof (FlFlow, m), UINT_KIND (m), 0 }
 #define TIME_FIELD(f, m, slot) [f] = { offsetof (FlFlow, m), KIND_TIME, slot }
 #define ADDR_FIELD(f, m) [f] = { offsetof (FlFlow, m), KIND_ADDR, 0 }
+#define MAC_FIELD(f, m) [f] = { offsetof (FlFlow, m), KIND_MAC, 0 }
+#define MPLS_FIELD(i) [FL_FIELD_MPLS_1 + i] = { offsetof (FlFlow, mpls[i]), KIND_MPLS, 0 }
 
-/* The ABI 1.0 fields (ids 0..31) have compiled-in offsets: the core keys
- * for the unrolled loops, the 1.0 extras (recv_time, tag, dFlows ...: most
- * flowd and flow-tools flows carry some) for put_any(). */
-#define N_DESC_FIELDS (FL_FIELD_TAG + 1)
-
-static const FieldDesc field_desc[N_DESC_FIELDS] = {
+static const FieldDesc field_desc[FL_N_FIELDS] = {
   TIME_FIELD (FL_FIELD_FIRST, first, 0),
   TIME_FIELD (FL_FIELD_LAST, last, 1),
   ADDR_FIELD (FL_FIELD_SRCADDR, srcaddr),
@@ -138,59 +147,49 @@ static const FieldDesc field_desc[N_DESC_FIELDS] = {
   ADDR_FIELD (FL_FIELD_ROUTER_SC, router_sc),
   UINT_FIELD (FL_FIELD_SRC_TAG, src_tag),
   UINT_FIELD (FL_FIELD_TAG, tag),
+  /* ABI 1.1 */
+  UINT_FIELD (FL_FIELD_FWD_STATUS, fwd_status),
+  UINT_FIELD (FL_FIELD_DST_TOS, dst_tos),
+  UINT_FIELD (FL_FIELD_DIRECTION, direction),
+  UINT_FIELD (FL_FIELD_BIFLOW_DIR, biflow_dir),
+  UINT_FIELD (FL_FIELD_FLOW_END_REASON, flow_end_reason),
+  UINT_FIELD (FL_FIELD_OUT_PACKETS, out_packets),
+  UINT_FIELD (FL_FIELD_OUT_BYTES, out_bytes),
+  UINT_FIELD (FL_FIELD_SRC_VLAN, src_vlan),
+  UINT_FIELD (FL_FIELD_DST_VLAN, dst_vlan),
+  UINT_FIELD (FL_FIELD_NEXT_AS, next_as),
+  UINT_FIELD (FL_FIELD_PREV_AS, prev_as),
+  ADDR_FIELD (FL_FIELD_BGP_NEXTHOP, bgp_nexthop),
+  MPLS_FIELD (0), MPLS_FIELD (1), MPLS_FIELD (2), MPLS_FIELD (3), MPLS_FIELD (4),
+  MPLS_FIELD (5), MPLS_FIELD (6), MPLS_FIELD (7), MPLS_FIELD (8), MPLS_FIELD (9),
+  MAC_FIELD (FL_FIELD_IN_SRC_MAC, in_src_mac),
+  MAC_FIELD (FL_FIELD_OUT_DST_MAC, out_dst_mac),
+  MAC_FIELD (FL_FIELD_IN_DST_MAC, in_dst_mac),
+  MAC_FIELD (FL_FIELD_OUT_SRC_MAC, out_src_mac),
+  UINT_FIELD (FL_FIELD_CLI_LATENCY_US, cli_latency_us),
+  UINT_FIELD (FL_FIELD_SRV_LATENCY_US, srv_latency_us),
+  UINT_FIELD (FL_FIELD_APP_LATENCY_US, app_latency_us),
+  ADDR_FIELD (FL_FIELD_SRC_XLT_IP, src_xlt_ip),
+  ADDR_FIELD (FL_FIELD_DST_XLT_IP, dst_xlt_ip),
+  UINT_FIELD (FL_FIELD_SRC_XLT_PORT, src_xlt_port),
+  UINT_FIELD (FL_FIELD_DST_XLT_PORT, dst_xlt_port),
+  UINT_FIELD (FL_FIELD_INGRESS_VRF, ingress_vrf),
+  UINT_FIELD (FL_FIELD_EGRESS_VRF, egress_vrf),
+  UINT_FIELD (FL_FIELD_FLOW_ID, flow_id),
 };
 
-static inline FieldKind
-field_kind (FlField f)
-{
-  return (FieldKind) field_desc[f].kind;
-}
-
-static inline guint64
-field_uint (const FlFlow *flow, FlField f)
-{
-  const guint8 *p = (const guint8 *) flow + field_desc[f].offset;
-
-  switch (field_desc[f].width)
-    {
-    case 1: return *p;
-    case 2: { guint16 v; memcpy (&v, p, 2); return v; }
-    case 4: { guint32 v; memcpy (&v, p, 4); return v; }
-    case 8: { guint64 v; memcpy (&v, p, 8); return v; }
-    default: return 0;
-    }
-}
-
-/* A number field; a byte-wide one takes the cheaper path. */
-static inline char *
-put_field_uint (char *p, const FlFlow *flow, FlField f)
-{
-  if (field_desc[f].width == 1)
-    return _fl_put_u8 (p, *((const guint8 *) flow + field_desc[f].offset));
-  return _fl_put_u64 (p, field_uint (flow, f));
-}
-
-static inline const FlAddr *
-field_addr (const FlFlow *flow, FlField f)
-{
-  return (const FlAddr *) (const void *) ((const guint8 *) flow + field_desc[f].offset);
-}
-
-/* Index into FlWriter.times: one cache per time field. */
-static inline int
-time_slot (FlField f)
-{
-  return field_desc[f].width;
-}
-
-static inline gint64
-field_time (const FlFlow *flow, FlField f)
-{
-  gint64 v;
-
-  memcpy (&v, (const guint8 *) flow + field_desc[f].offset, 8);
-  return v;
-}
+/* The size of a kind's member, and its FlFieldType (fl_writer_new()). */
+static const struct { guint8 size, type; } kind_info[] = {
+  [KIND_NONE] = { 0, FL_TYPE_INTERNAL },
+  [KIND_U8] = { 1, FL_TYPE_UINT },
+  [KIND_U16] = { 2, FL_TYPE_UINT },
+  [KIND_U32] = { 4, FL_TYPE_UINT },
+  [KIND_U64] = { 8, FL_TYPE_UINT },
+  [KIND_TIME] = { 8, FL_TYPE_TIME },
+  [KIND_ADDR] = { sizeof (FlAddr), FL_TYPE_ADDR },
+  [KIND_MAC] = { 6, FL_TYPE_MAC },
+  [KIND_MPLS] = { 4, FL_TYPE_MPLS },
+};
 
 /* ------------------------------------------------------------------ formatting */
 
@@ -206,16 +205,20 @@ put_str (char *p, const char *s, gsize len)
   return p + len;
 }
 
-/* fl_time_to_string() for one second, reused while the second does not
- * change, and its date part while the day does not (the flows of a file
- * usually share the day): the time of day and the 9 fraction digits are
- * patched in by hand. This relies on RFC 3339's fixed tail
- * "THH:MM:SS.NNNNNNNNNZ", checked when the cache is filled; any other form
- * is never cached. */
+/* fl_time_to_string() for one day, reused while the day does not change
+ * (the flows of a file usually share it): the time of day and the 9
+ * fraction digits are written over the copy in the output by hand. This
+ * relies on RFC 3339's fixed tail "THH:MM:SS.NNNNNNNNNZ", checked when the
+ * cache is filled; any other form is never cached. The time of day's
+ * digits are kept for the last second seen (a file's `first` times mostly
+ * share it, its `last` times mostly do not). The cached text itself is
+ * never patched: a wide load of bytes that were just stored piecewise
+ * stalls on store forwarding, and `last` would pay that on every flow. */
 typedef struct {
   gboolean valid;
-  gint64   day;
-  gint64   sec;       /* the second text[] holds, valid only */
+  gint64   day;       /* the day text[] holds, valid only */
+  gint64   sec;       /* the second hms[] holds */
+  guint16  hms[3];    /* "HH", "MM", "SS" of sec */
   gsize    len;
   char     text[FL_TIME_STRLEN];
 } TimeCache;
@@ -242,39 +245,43 @@ put_time (TimeCache *c, char *p, gint64 ns)
 {
   gint64 sec = ns / 1000000000;
   gint64 frac = ns % 1000000000;
+  char *f;
 
   if (frac < 0)
     {
       frac += 1000000000;
       sec--;
     }
-  if (G_UNLIKELY (!c->valid || c->sec != sec))
+  /* not G_UNLIKELY: that would compile the divisions below as idiv */
+  if (!c->valid || c->sec != sec)
     {
       gint64 day = sec / 86400;
       gint64 sod = sec % 86400;
-      char *f;
 
       if (sod < 0)
         {
           sod += 86400;
           day--;
         }
-      if (!c->valid || c->day != day)
+      if (G_UNLIKELY (!c->valid || c->day != day))
         {
           time_cache_fill (c, ns, day);
           if (!c->valid)
             return put_str (p, c->text, c->len);
         }
-      f = c->text + c->len - TIME_TAIL;
-      memcpy (f, digit_pairs + 2 * (sod / 3600), 2);
-      memcpy (f + 3, digit_pairs + 2 * (sod / 60 % 60), 2);
-      memcpy (f + 6, digit_pairs + 2 * (sod % 60), 2);
+      memcpy (&c->hms[0], digit_pairs + 2 * ((guint32) sod / 3600), 2);
+      memcpy (&c->hms[1], digit_pairs + 2 * ((guint32) sod / 60 % 60), 2);
+      memcpy (&c->hms[2], digit_pairs + 2 * ((guint32) sod % 60), 2);
       c->sec = sec;
     }
   if (G_LIKELY (c->len == 30)) /* four-digit years: constant-size copy */
     p = put_str (p, c->text, 30);
   else
     p = put_str (p, c->text, c->len);
+  f = p - TIME_TAIL;
+  memcpy (f, &c->hms[0], 2);
+  memcpy (f + 3, &c->hms[1], 2);
+  memcpy (f + 6, &c->hms[2], 2);
   _fl_put_nine_digits (p - 10, (guint32) frac);
   return p;
 }
@@ -350,7 +357,11 @@ struct _FlWriter {
   const FlField *extras;
   guint          n_extras;      /* <= 64: a position set fits a guint64 */
   guint8         extra_pos[FL_N_FIELDS]; /* field id -> its position there */
-  char          *commas;        /* n_extras commas */
+  /* flow_bits(): the fields a caller's struct size holds */
+  gsize          avail_size;
+  guint64        avail_lo, avail_hi;
+  /* extras_present(): the last flow's extras and their positions */
+  guint64        pos_lo, pos_hi, pos;
   /* fl_writer_set_fields(): the chosen columns, or NULL for all */
   FlField       *fields;
   guint          n_fields;
@@ -367,6 +378,7 @@ struct _FlWriter {
 };
 
 static void drain (FlWriter *w);
+static void avail_update (FlWriter *w, gsize size);
 
 gboolean
 fl_output_format_parse (const char *name, FlOutputFormat *out)
@@ -451,7 +463,9 @@ fl_writer_new (FlOutputFormat format, FILE *out)
   g_assert (w->n_extras <= 64);
   for (guint i = 0; i < w->n_extras; i++)
     w->extra_pos[w->extras[i]] = (guint8) i;
-  w->commas = g_strnfill (w->n_extras, ',');
+  avail_update (w, sizeof (FlFlow));
+  for (int f = 0; f < FL_N_FIELDS; f++)
+    g_assert (kind_info[field_desc[f].kind].type == fl_field_get_type ((FlField) f));
   w->text_cols = g_memdup2 (text_default, sizeof text_default);
   w->n_text_cols = G_N_ELEMENTS (text_default);
   for (int f = 0; f < FL_N_FIELDS; f++)
@@ -503,7 +517,6 @@ fl_writer_free (FlWriter *writer)
   drain (writer); /* a caller that did not flush still gets its lines */
   for (int f = 0; f < FL_N_FIELDS; f++)
     g_free (writer->key[f]);
-  g_free (writer->commas);
   g_free (writer->fields);
   g_free (writer->text_cols);
   g_free (writer);
@@ -638,25 +651,6 @@ fl_writer_begin_input (FlWriter *writer, FlReader *reader)
     write_header (writer);
 }
 
-/* One core field's value: a number as is; a time or an address quoted for
- * json (quote), bare for csv and text. Inlined into the unrolled loops,
- * where f and quote are constants. */
-static inline __attribute__ ((always_inline)) char *
-put_field (FlWriter *w, char *p, const FlFlow *flow, FlField f, gboolean quote)
-{
-  if (field_kind (f) == KIND_UINT)
-    return put_field_uint (p, flow, f);
-  if (quote)
-    *p++ = '"';
-  if (field_kind (f) == KIND_TIME)
-    p = put_time (&w->times[time_slot (f)], p, field_time (flow, f));
-  else
-    p = _fl_put_addr (p, field_addr (flow, f));
-  if (quote)
-    *p++ = '"';
-  return p;
-}
-
 /* "02:81:3e:ce:30:cc"; writes 18 bytes. */
 static char *
 put_mac (char *p, const guint8 mac[6])
@@ -682,69 +676,119 @@ put_mpls (char *p, guint64 v)
   return p;
 }
 
-/* Any field's value, through flowread.h's generic accessors: the slow path
- * for the extras and the --fields columns. NULL when the flow does not
- * have it (absent, or beyond a smaller caller's struct). Times, addresses,
- * MACs and MPLS entries are strings in json (quote). */
-static char *
-put_any (FlWriter *w, char *p, const FlFlow *flow, FlField f, gboolean quote)
+/* A present field's value: a number as is; a time, an address, a MAC or
+ * an MPLS entry quoted for json (quote), bare for csv and text. Inlined:
+ * in the unrolled core loops f and quote are constants and the switches
+ * fold away; elsewhere it is one jump on the kind per field. */
+static inline __attribute__ ((always_inline)) char *
+put_value (FlWriter *w, char *p, const FlFlow *flow, FlField f, gboolean quote)
 {
-  FlFieldType type;
-  guint64 v;
-  gint64 t;
-  FlAddr a;
-  guint8 mac[6];
+  const FieldDesc *d = &field_desc[f];
+  const guint8 *m = (const guint8 *) flow + d->offset;
+  guint16 v16;
+  guint32 v32;
+  guint64 v64;
 
-  if (f < N_DESC_FIELDS) /* in every FlFlow, even a 1.0 caller's */
-    return fl_flow_has (flow, f) ? put_field (w, p, flow, f, quote) : NULL;
-  type = fl_field_get_type (f);
-  if (type == FL_TYPE_UINT)
-    return fl_flow_get_uint (flow, f, &v) ? _fl_put_u64 (p, v) : NULL;
-  if (!(type == FL_TYPE_TIME ? fl_flow_get_time (flow, f, &t) :
-        type == FL_TYPE_ADDR ? fl_flow_get_addr (flow, f, &a) :
-        type == FL_TYPE_MAC ? fl_flow_get_mac (flow, f, mac) :
-        type == FL_TYPE_MPLS ? fl_flow_get_uint (flow, f, &v) : FALSE))
-    return NULL;
+  switch ((FieldKind) d->kind)
+    {
+    case KIND_U8: return _fl_put_u8 (p, *m);
+    case KIND_U16: memcpy (&v16, m, 2); return _fl_put_u64 (p, v16);
+    case KIND_U32: memcpy (&v32, m, 4); return _fl_put_u64 (p, v32);
+    case KIND_U64: memcpy (&v64, m, 8); return _fl_put_u64 (p, v64);
+    case KIND_NONE: return p; /* never present in a writer's loop */
+    default: break;
+    }
   if (quote)
     *p++ = '"';
-  switch (type)
+  switch ((FieldKind) d->kind)
     {
-    case FL_TYPE_TIME: p = put_time (&w->times[2], p, t); break;
-    case FL_TYPE_ADDR: p = _fl_put_addr (p, &a); break;
-    case FL_TYPE_MAC: p = put_mac (p, mac); break;
-    case FL_TYPE_MPLS: default: p = put_mpls (p, v); break;
+    case KIND_TIME:
+      memcpy (&v64, m, 8);
+      p = put_time (&w->times[d->slot], p, (gint64) v64);
+      break;
+    case KIND_ADDR: p = _fl_put_addr (p, (const FlAddr *) (const void *) m); break;
+    case KIND_MAC: p = put_mac (p, m); break;
+    case KIND_MPLS: memcpy (&v32, m, 4); p = put_mpls (p, v32); break;
+    default: break;
     }
   if (quote)
     *p++ = '"';
   return p;
 }
 
-/* present_hi of a caller built against ABI 1.0 is not there. */
-static inline guint64
-present_hi (const FlFlow *flow)
+/* Which fields a struct of `size` bytes holds: the ABI 1.0 ones always
+ * (every caller has them), a later one if its member and presence word
+ * fit. A caller built against an older ABI has a smaller FlFlow, whatever
+ * its bits say. Recomputed only when the struct size changes. */
+static void
+avail_update (FlWriter *w, gsize size)
 {
-  return flow->struct_size >= offsetof (FlFlow, present_hi) + sizeof flow->present_hi
-         ? flow->present_hi : 0;
+  gboolean hi_fits = size >= offsetof (FlFlow, present_hi) + sizeof (guint64);
+
+  w->avail_size = size;
+  w->avail_lo = FL_FIELD_BIT (FL_FIELD_FT_TIMES) - 1;
+  w->avail_hi = 0;
+  for (int f = FL_FIELD_FT_TIMES + 1; f < FL_N_FIELDS; f++)
+    if ((gsize) field_desc[f].offset + kind_info[field_desc[f].kind].size <= size)
+      {
+        if (f < 64)
+          w->avail_lo |= FL_FIELD_BIT (f);
+        else if (hi_fits)
+          w->avail_hi |= FL_FIELD_BIT (f);
+      }
+}
+
+/* The flow's presence words, limited to the fields its struct holds. */
+static inline void
+flow_bits (FlWriter *w, const FlFlow *flow, guint64 *lo, guint64 *hi)
+{
+  if (G_UNLIKELY (flow->struct_size != w->avail_size))
+    avail_update (w, flow->struct_size);
+  *lo = flow->present & w->avail_lo;
+  /* avail_hi is 0 when the struct has no present_hi: do not read it */
+  *hi = w->avail_hi != 0 ? flow->present_hi & w->avail_hi : 0;
+}
+
+static inline gboolean
+bits_have (guint64 lo, guint64 hi, FlField f)
+{
+  return ((f < 64 ? lo : hi) & FL_FIELD_BIT (f)) != 0;
 }
 
 /* The flow's extras as a set of positions in w->extras: walks the few
  * present bits instead of every extra, so that the output order costs a
- * table load per present field. */
+ * table load per present field. The flows of a file mostly have the same
+ * fields, so the last answer is kept. */
 static inline guint64
 extras_present (FlWriter *w, const FlFlow *flow)
 {
-  guint64 lo = flow->present & EXTRA_MASK_LO, hi = present_hi (flow), pos = 0;
+  guint64 lo, hi, pos = 0;
 
+  flow_bits (w, flow, &lo, &hi);
+  lo &= EXTRA_MASK_LO;
+  if (G_LIKELY (lo == w->pos_lo && hi == w->pos_hi))
+    return w->pos;
+  w->pos_lo = lo;
+  w->pos_hi = hi;
   for (; lo != 0; lo &= lo - 1)
     pos |= G_GUINT64_CONSTANT (1) << w->extra_pos[__builtin_ctzll (lo)];
   for (; hi != 0; hi &= hi - 1)
-    {
-      int f = 64 + __builtin_ctzll (hi);
+    pos |= G_GUINT64_CONSTANT (1) << w->extra_pos[64 + __builtin_ctzll (hi)];
+  return w->pos = pos;
+}
 
-      if (f < FL_N_FIELDS) /* bits beyond the last field mean nothing */
-        pos |= G_GUINT64_CONSTANT (1) << w->extra_pos[f];
-    }
-  return pos;
+/* n empty csv cells: one constant-size copy covers the short runs between
+ * the present extras (LINE_BUF leaves room for the overshoot); the long
+ * ones take memset() too. */
+static inline char *
+put_commas (char *p, int n)
+{
+  static const char commas[32] = ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,";
+
+  memcpy (p, commas, sizeof commas);
+  if (G_UNLIKELY (n > (int) sizeof commas))
+    memset (p + sizeof commas, ',', (gsize) n - sizeof commas);
+  return p + n;
 }
 
 /* json members of the extras at positions pos, each with its comma. */
@@ -754,18 +798,15 @@ put_json_extras (FlWriter *w, char *p, const FlFlow *flow, guint64 pos)
   for (; pos != 0; pos &= pos - 1)
     {
       FlField f = w->extras[__builtin_ctzll (pos)];
-      char *v;
 
       memcpy (p, w->json_key[f], JSON_KEY_SLOT);
-      v = put_any (w, p + w->key_len[f], flow, f, TRUE);
-      if (v != NULL)
-        p = v;
+      p = put_value (w, p + w->key_len[f], flow, f, TRUE);
     }
   return p;
 }
 
 /* csv cells of all the extras, those at positions pos filled. */
-static char *
+static __attribute__ ((noinline)) char *
 put_csv_extras (FlWriter *w, char *p, const FlFlow *flow, guint64 pos)
 {
   int last = -1;
@@ -773,15 +814,12 @@ put_csv_extras (FlWriter *w, char *p, const FlFlow *flow, guint64 pos)
   for (; pos != 0; pos &= pos - 1)
     {
       int i = __builtin_ctzll (pos);
-      char *v;
 
-      p = put_str (p, w->commas, (gsize) (i - last));
-      v = put_any (w, p, flow, w->extras[i], FALSE);
-      if (v != NULL)
-        p = v;
+      p = put_commas (p, i - last);
+      p = put_value (w, p, flow, w->extras[i], FALSE);
       last = i;
     }
-  return put_str (p, w->commas, (gsize) ((int) w->n_extras - 1 - last));
+  return put_commas (p, (int) w->n_extras - 1 - last);
 }
 
 /* json members for a list of fields, each with its leading comma. */
@@ -789,35 +827,35 @@ static __attribute__ ((noinline)) char *
 put_json_list (FlWriter *w, char *p, const FlFlow *flow, const FlField *list,
                guint n)
 {
+  guint64 lo, hi;
+
+  flow_bits (w, flow, &lo, &hi);
   for (guint i = 0; i < n; i++)
     {
       FlField f = list[i];
-      char *v;
 
-      if (!fl_flow_has (flow, f))
+      if (!bits_have (lo, hi, f))
         continue;
       memcpy (p, w->json_key[f], JSON_KEY_SLOT);
-      v = put_any (w, p + w->key_len[f], flow, f, TRUE);
-      if (v != NULL)
-        p = v;
+      p = put_value (w, p + w->key_len[f], flow, f, TRUE);
     }
   return p;
 }
 
-/* csv cells for a list of fields, each after a comma unless first. */
+/* csv cells for a list of fields, comma-separated. */
 static __attribute__ ((noinline)) char *
 put_csv_list (FlWriter *w, char *p, const FlFlow *flow, const FlField *list,
-              guint n, gboolean first)
+              guint n)
 {
+  guint64 lo, hi;
+
+  flow_bits (w, flow, &lo, &hi);
   for (guint i = 0; i < n; i++)
     {
-      char *v;
-
-      if (i > 0 || !first)
+      if (i > 0)
         *p++ = ',';
-      if (fl_flow_has (flow, list[i]) &&
-          (v = put_any (w, p, flow, list[i], FALSE)) != NULL)
-        p = v;
+      if (bits_have (lo, hi, list[i]))
+        p = put_value (w, p, flow, list[i], FALSE);
     }
   return p;
 }
@@ -826,7 +864,7 @@ static void
 write_json (FlWriter *w, const FlFlow *flow)
 {
   char *start = line_begin (w), *p = start;
-  guint64 present = flow->present;
+  guint64 present = flow->present, pos;
 
   if (G_UNLIKELY (w->fields != NULL))
     p = put_json_list (w, p, flow, w->fields, w->n_fields);
@@ -844,10 +882,10 @@ write_json (FlWriter *w, const FlFlow *flow)
             continue;
           memcpy (p, w->json_key[f], JSON_KEY_SLOT);
           p += w->key_len[f];
-          p = put_field (w, p, flow, f, TRUE);
+          p = put_value (w, p, flow, f, TRUE);
         }
-      if ((present & EXTRA_MASK_LO) | present_hi (flow))
-        p = put_json_extras (w, p, flow, extras_present (w, flow));
+      if ((pos = extras_present (w, flow)) != 0)
+        p = put_json_extras (w, p, flow, pos);
     }
   if (p == start)
     *p++ = '{';
@@ -865,7 +903,7 @@ write_csv (FlWriter *w, const FlFlow *flow)
   guint64 present = flow->present;
 
   if (G_UNLIKELY (w->fields != NULL))
-    p = put_csv_list (w, p, flow, w->fields, w->n_fields, TRUE);
+    p = put_csv_list (w, p, flow, w->fields, w->n_fields);
   else
     {
       /* Unrolled, so that each field's kind, offset and width are
@@ -879,7 +917,7 @@ write_csv (FlWriter *w, const FlFlow *flow)
           if (i > 0)
             *p++ = ',';
           if (present & FL_FIELD_BIT (f))
-            p = put_field (w, p, flow, f, FALSE);
+            p = put_value (w, p, flow, f, FALSE);
         }
       p = put_csv_extras (w, p, flow, extras_present (w, flow));
     }
@@ -891,23 +929,21 @@ static void
 write_text (FlWriter *w, const FlFlow *flow)
 {
   char *p = line_begin (w);
+  guint64 lo, hi;
 
+  flow_bits (w, flow, &lo, &hi);
   for (guint i = 0; i < w->n_text_cols; i++)
     {
       const TextCol *c = &w->text_cols[i];
-      char *start, *v;
+      char *start;
 
       if (i > 0)
         *p++ = ' ';
       start = p;
-      if (!fl_flow_has (flow, c->field))
+      if (!bits_have (lo, hi, c->field))
         *p++ = '-';
-      else if (c->field < N_DESC_FIELDS) /* the default columns: inline */
-        p = put_field (w, p, flow, c->field, FALSE);
-      else if ((v = put_any (w, p, flow, c->field, FALSE)) != NULL)
-        p = v;
       else
-        *p++ = '-';
+        p = put_value (w, p, flow, c->field, FALSE);
       /* the last column needs no trailing blanks */
       if (c->right || i + 1 < w->n_text_cols)
         p = pad_cell (start, p, c->width, c->right);
