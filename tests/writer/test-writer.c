@@ -104,6 +104,28 @@ fill_all_fields (FlFlow *flow)
   flow->tag = 31;
 }
 
+/* fill_all_fields() in csv, header and row. */
+static const char all_fields_csv[] =
+  "first,last,srcaddr,dstaddr,srcport,dstport,prot,dPkts,dOctets,"
+  "tcp_flags,tos,input,output,nexthop,exaddr,src_as,dst_as,src_mask,"
+  "dst_mask,engine_type,engine_id,app_latency_us,bgp_nexthop,biflow_dir,"
+  "cli_latency_us,dFlows,direction,dst_tag,dst_tos,dst_vlan,dst_xlt_ip,"
+  "dst_xlt_port,egress_vrf,extra_pkts,flow_end_reason,flow_id,fwd_status,"
+  "in_dst_mac,in_encaps,in_src_mac,ingress_vrf,marked_tos,mpls_1,mpls_10,"
+  "mpls_2,mpls_3,mpls_4,mpls_5,mpls_6,mpls_7,mpls_8,mpls_9,next_as,"
+  "out_bytes,out_dst_mac,out_encaps,out_packets,out_src_mac,peer_nexthop,"
+  "prev_as,recv_time,router_sc,src_tag,src_vlan,src_xlt_ip,src_xlt_port,"
+  "srv_latency_us,tag\n"
+  "1969-12-31T23:59:59.999999999Z,2100-01-01T00:00:00.123456789Z,"
+  "192.0.2.1,2001:db8::1,65535,2048,1,18446744073709551615,1,255,254,"
+  "4294967295,0,10.0.0.1,::ffff:192.0.2.7,4200000000,64512,32,128,65535,7,"
+  "18446744073709551615,198.51.100.61,2,0,4294967295,1,22,34,4095,fe80::2,"
+  "443,67,23,37,18446744073709551614,64,02:99:c3:90:66:bc,24,"
+  "00:00:00:00:00:00,66,25,1048575-7-1,0-0-0,2000-1-0,3000-2-0,4000-3-0,"
+  "5000-4-0,6000-5-0,7000-6-0,8000-7-0,9000-0-0,42,39,ff:ff:ff:ff:ff:ff,"
+  "26,38,02:81:3e:ce:30:cc,2001:db8::27,43,2038-01-19T03:14:08.000000000Z,"
+  "192.0.2.29,30,40,203.0.113.62,64,60,31\n";
+
 static void
 test_writer_all_fields (void)
 {
@@ -138,26 +160,6 @@ test_writer_all_fields (void)
     "\"router_sc\":\"192.0.2.29\",\"src_tag\":30,\"src_vlan\":40,"
     "\"src_xlt_ip\":\"203.0.113.62\",\"src_xlt_port\":64,"
     "\"srv_latency_us\":60,\"tag\":31}\n";
-  static const char want_csv[] =
-    "first,last,srcaddr,dstaddr,srcport,dstport,prot,dPkts,dOctets,"
-    "tcp_flags,tos,input,output,nexthop,exaddr,src_as,dst_as,src_mask,"
-    "dst_mask,engine_type,engine_id,app_latency_us,bgp_nexthop,biflow_dir,"
-    "cli_latency_us,dFlows,direction,dst_tag,dst_tos,dst_vlan,dst_xlt_ip,"
-    "dst_xlt_port,egress_vrf,extra_pkts,flow_end_reason,flow_id,fwd_status,"
-    "in_dst_mac,in_encaps,in_src_mac,ingress_vrf,marked_tos,mpls_1,mpls_10,"
-    "mpls_2,mpls_3,mpls_4,mpls_5,mpls_6,mpls_7,mpls_8,mpls_9,next_as,"
-    "out_bytes,out_dst_mac,out_encaps,out_packets,out_src_mac,peer_nexthop,"
-    "prev_as,recv_time,router_sc,src_tag,src_vlan,src_xlt_ip,src_xlt_port,"
-    "srv_latency_us,tag\n"
-    "1969-12-31T23:59:59.999999999Z,2100-01-01T00:00:00.123456789Z,"
-    "192.0.2.1,2001:db8::1,65535,2048,1,18446744073709551615,1,255,254,"
-    "4294967295,0,10.0.0.1,::ffff:192.0.2.7,4200000000,64512,32,128,65535,7,"
-    "18446744073709551615,198.51.100.61,2,0,4294967295,1,22,34,4095,fe80::2,"
-    "443,67,23,37,18446744073709551614,64,02:99:c3:90:66:bc,24,"
-    "00:00:00:00:00:00,66,25,1048575-7-1,0-0-0,2000-1-0,3000-2-0,4000-3-0,"
-    "5000-4-0,6000-5-0,7000-6-0,8000-7-0,9000-0-0,42,39,ff:ff:ff:ff:ff:ff,"
-    "26,38,02:81:3e:ce:30:cc,2001:db8::27,43,2038-01-19T03:14:08.000000000Z,"
-    "192.0.2.29,30,40,203.0.113.62,64,60,31\n";
   FlFlow flow;
   g_autofree char *json = NULL, *csv = NULL;
 
@@ -165,7 +167,7 @@ test_writer_all_fields (void)
   json = write_flows (FL_OUTPUT_JSON, &flow, 1);
   g_assert_cmpstr (json, ==, want_json);
   csv = write_flows (FL_OUTPUT_CSV, &flow, 1);
-  g_assert_cmpstr (csv, ==, want_csv);
+  g_assert_cmpstr (csv, ==, all_fields_csv);
 
   /* A caller built against ABI 1.0 (smaller struct): only the fields its
    * struct holds, even if the bits beyond say otherwise. */
@@ -177,6 +179,63 @@ test_writer_all_fields (void)
   g_assert_nonnull (strstr (json, "\"dFlows\":4294967295,\"dst_tag\":22,"
                                   "\"extra_pkts\":23,"));
   g_assert_true (g_str_has_suffix (json, ",\"tag\":31}\n"));
+
+  /* A writer that sees both sizes in turn prints each flow as a writer
+   * of its own does (what a struct size holds is kept per writer). */
+  {
+    FlFlow mixed[3];
+    g_autofree char *small_csv = write_flows (FL_OUTPUT_CSV, &flow, 1);
+    g_autofree char *got_csv = NULL, *got_json = NULL;
+    g_autofree char *want_mixed_csv = NULL, *want_mixed_json = NULL;
+
+    fill_all_fields (&mixed[0]);
+    mixed[1] = flow;
+    mixed[2] = mixed[0];
+    got_csv = write_flows (FL_OUTPUT_CSV, mixed, 3);
+    want_mixed_csv = g_strconcat (all_fields_csv, strchr (small_csv, '\n') + 1,
+                                  strchr (all_fields_csv, '\n') + 1, NULL);
+    g_assert_cmpstr (got_csv, ==, want_mixed_csv);
+    got_json = write_flows (FL_OUTPUT_JSON, mixed, 3);
+    want_mixed_json = g_strconcat (want_json, json, want_json, NULL);
+    g_assert_cmpstr (got_json, ==, want_mixed_json);
+  }
+}
+
+/* Every output field alone, one after the other in one writer and each
+ * twice: the runs of empty csv cells around an extra take every length
+ * from 0 to all of them, the writer's memory of the previous flow's extras
+ * is hit and missed, and the cell reads as in the all-fields row. */
+static void
+test_writer_one_field (void)
+{
+  g_auto (GStrv) lines = g_strsplit (all_fields_csv, "\n", -1);
+  g_auto (GStrv) cells = g_strsplit (lines[1], ",", -1);
+  g_autoptr (GString) want = g_string_new (lines[0]);
+  g_autofree FlFlow *flows = NULL;
+  g_autofree char *got = NULL;
+  const FlField *order;
+  guint n_order;
+
+  order = fl_field_get_output_order (&n_order);
+  g_assert_cmpuint (g_strv_length (cells), ==, n_order);
+  flows = g_new (FlFlow, 2 * n_order);
+  g_string_append_c (want, '\n');
+  for (guint i = 0; i < 2 * n_order; i++)
+    {
+      fill_all_fields (&flows[i]);
+      flows[i].present = flows[i].present_hi = 0;
+      fl_flow_set (&flows[i], order[i / 2]);
+      for (guint j = 0; j < n_order; j++)
+        {
+          if (j > 0)
+            g_string_append_c (want, ',');
+          if (j == i / 2)
+            g_string_append (want, cells[j]);
+        }
+      g_string_append_c (want, '\n');
+    }
+  got = write_flows (FL_OUTPUT_CSV, flows, 2 * n_order);
+  g_assert_cmpstr (got, ==, want->str);
 }
 
 /* The nfcapd expected output (written from nfdump's own view of the file)
@@ -525,6 +584,7 @@ main (int argc, char **argv)
   g_test_add_func ("/writer/empty-flow", test_writer_empty_flow);
   g_test_add_func ("/writer/times", test_writer_times);
   g_test_add_func ("/writer/all-fields", test_writer_all_fields);
+  g_test_add_func ("/writer/one-field", test_writer_one_field);
   g_test_add_func ("/writer/rich-key-order", test_writer_rich_key_order);
   g_test_add_func ("/writer/flow-export-synth", test_writer_flow_export_synth);
   g_test_add_func ("/writer/addresses", test_writer_addresses);

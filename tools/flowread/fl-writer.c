@@ -217,8 +217,8 @@ put_str (char *p, const char *s, gsize len)
 typedef struct {
   gboolean valid;
   gint64   day;       /* the day text[] holds, valid only */
-  gint64   sec;       /* the second hms[] holds */
-  guint16  hms[3];    /* "HH", "MM", "SS" of sec */
+  gint64   sec;       /* the second hms holds */
+  guint64  hms;       /* "HH:MM:SS" of sec, as it is stored */
   gsize    len;
   char     text[FL_TIME_STRLEN];
 } TimeCache;
@@ -239,13 +239,32 @@ time_cache_fill (TimeCache *c, gint64 ns, gint64 day)
   c->sec = G_MININT64;
 }
 
+/* "HH:MM:SS" of a second of the day as the 8 bytes it is stored as, put
+ * together in a register (pieced together in memory, it would be read back
+ * with the same store-forwarding stall). */
+static inline guint64
+pack_hms (guint32 sod)
+{
+  guint16 h, m, s;
+
+  memcpy (&h, digit_pairs + 2 * (sod / 3600), 2);
+  memcpy (&m, digit_pairs + 2 * (sod / 60 % 60), 2);
+  memcpy (&s, digit_pairs + 2 * (sod % 60), 2);
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+  return h | (guint64) ':' << 16 | (guint64) m << 24 | (guint64) ':' << 40 |
+         (guint64) s << 48;
+#else
+  return (guint64) h << 48 | (guint64) ':' << 40 | (guint64) m << 24 |
+         (guint64) ':' << 16 | s;
+#endif
+}
+
 /* Inlined: the writers' unrolled loops know which cache each call uses. */
 static inline __attribute__ ((always_inline)) char *
 put_time (TimeCache *c, char *p, gint64 ns)
 {
   gint64 sec = ns / 1000000000;
   gint64 frac = ns % 1000000000;
-  char *f;
 
   if (frac < 0)
     {
@@ -269,19 +288,14 @@ put_time (TimeCache *c, char *p, gint64 ns)
           if (!c->valid)
             return put_str (p, c->text, c->len);
         }
-      memcpy (&c->hms[0], digit_pairs + 2 * ((guint32) sod / 3600), 2);
-      memcpy (&c->hms[1], digit_pairs + 2 * ((guint32) sod / 60 % 60), 2);
-      memcpy (&c->hms[2], digit_pairs + 2 * ((guint32) sod % 60), 2);
+      c->hms = pack_hms ((guint32) sod);
       c->sec = sec;
     }
   if (G_LIKELY (c->len == 30)) /* four-digit years: constant-size copy */
     p = put_str (p, c->text, 30);
   else
     p = put_str (p, c->text, c->len);
-  f = p - TIME_TAIL;
-  memcpy (f, &c->hms[0], 2);
-  memcpy (f + 3, &c->hms[1], 2);
-  memcpy (f + 6, &c->hms[2], 2);
+  memcpy (p - TIME_TAIL, &c->hms, 8);
   _fl_put_nine_digits (p - 10, (guint32) frac);
   return p;
 }
@@ -777,17 +791,18 @@ extras_present (FlWriter *w, const FlFlow *flow)
   return w->pos = pos;
 }
 
-/* n empty csv cells: one constant-size copy covers the short runs between
- * the present extras (LINE_BUF leaves room for the overshoot); the long
- * ones take memset() too. */
+/* n <= 64 empty csv cells (n_extras <= 64): one constant-size copy covers
+ * the short runs between the present extras, a second one the rest (a
+ * flow with no extras has one run of them all). LINE_BUF leaves room for
+ * the overshoot. */
 static inline char *
 put_commas (char *p, int n)
 {
   static const char commas[32] = ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,";
 
   memcpy (p, commas, sizeof commas);
-  if (G_UNLIKELY (n > (int) sizeof commas))
-    memset (p + sizeof commas, ',', (gsize) n - sizeof commas);
+  if (n > (int) sizeof commas)
+    memcpy (p + sizeof commas, commas, sizeof commas);
   return p + n;
 }
 
@@ -900,7 +915,7 @@ static void
 write_csv (FlWriter *w, const FlFlow *flow)
 {
   char *p = line_begin (w);
-  guint64 present = flow->present;
+  guint64 present = flow->present, pos;
 
   if (G_UNLIKELY (w->fields != NULL))
     p = put_csv_list (w, p, flow, w->fields, w->n_fields);
@@ -919,7 +934,11 @@ write_csv (FlWriter *w, const FlFlow *flow)
           if (present & FL_FIELD_BIT (f))
             p = put_value (w, p, flow, f, FALSE);
         }
-      p = put_csv_extras (w, p, flow, extras_present (w, flow));
+      /* flow-tools flows have no extras: one run of empty cells */
+      if ((pos = extras_present (w, flow)) != 0)
+        p = put_csv_extras (w, p, flow, pos);
+      else
+        p = put_commas (p, (int) w->n_extras);
     }
   *p++ = '\n';
   line_end (w, p);
