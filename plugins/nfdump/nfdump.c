@@ -1885,6 +1885,8 @@ nf_worker_start (NfFile *nf)
   pthread_sigmask (SIG_SETMASK, &all, &old);
   nf->threaded = pthread_create (&nf->worker, NULL, nf_worker, nf) == 0;
   pthread_sigmask (SIG_SETMASK, &old, NULL);
+  if (nf->threaded)
+    pthread_setname_np (nf->worker, "fl-nfdump");  /* for top, gdb, perf */
   if (!nf->threaded)
     {
       /* no thread to be had: read in this one, from the stream */
@@ -1997,7 +1999,16 @@ next_block (NfFile *nf)
 
 /* ------------------------------------------------------------ next */
 
-static FlStatus
+/* noipa: one call per flow, not a status-check wrapper around the
+ * rest (gcc's split), which cost ~5% of a 2M-flow -c. Clang has no such
+ * split (nor the attribute). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define NF_NO_SPLIT __attribute__ ((noipa))
+#else
+#define NF_NO_SPLIT
+#endif
+
+static NF_NO_SPLIT FlStatus
 nf_next (gpointer handle, FlFlow *flow, GError **error)
 {
   NfFile *nf = handle;
@@ -2028,8 +2039,9 @@ nf_next (gpointer handle, FlFlow *flow, GError **error)
           continue;
         }
       r = nf->blk + nf->blk_pos;
-      /* the block was filled by the worker, on the other core: ask for
-       * the lines ahead (beyond the end is harmless) */
+      /* the block was most likely filled by the worker, on the other
+       * core: ask for the lines ahead (beyond the end is harmless). A
+       * third of the time of a 2M-flow -c without it. */
       __builtin_prefetch (r + 1024);
       __builtin_prefetch (r + 1024 + 64);
       type = rd16 (r);
