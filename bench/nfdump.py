@@ -97,10 +97,13 @@ def main():
         limit = 0.5 if label.startswith("-c") else 0.03
         wr = med(ours, 0) / med(theirs, 0)
         cr = med(ours, 1) / max(med(theirs, 1), 1e-9)
+        # the speed targets are for the 2M files; at 100k, process
+        # start-up (a few ms, both tools) is much of the time: shown only
+        verdict = ("PASS" if wr <= limit else "FAIL") if size == "2M" else "(info)"
         print("| %s | %s | `%s` | %.3f (%.3f) | %.3f (%.3f) | %.3fx | %.3fx | %.1f | %s %s |"
               % (size, comp, label, med(ours, 0), med(ours, 1), med(theirs, 0),
                  med(theirs, 1), wr, cr, med(ours, 2) / 1024, "<=%.2fx" % limit,
-                 "PASS" if wr <= limit else "FAIL"))
+                 verdict))
     rss = {(p[0], p[1]): med(p[3], 2) / 1024 for p in pairs if p[2].startswith("-c")}
     for comp in ("none", "lz4"):
         small, big = rss[("100k", comp)], rss[("2M", comp)]
