@@ -43,6 +43,12 @@ fuzz_init (void)
     abort ();
 }
 
+FlRegistry *
+fuzz_registry (void)
+{
+  return registry;
+}
+
 void
 fuzz_read_all (const guint8 *data, gsize size, const char *format)
 {

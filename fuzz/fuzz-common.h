@@ -15,3 +15,5 @@ void fuzz_init (void);
 /* Reads data as format (NULL: the whole probe loop) and aborts on any
  * broken contract (failure without an error, too many flows ...). */
 void fuzz_read_all (const guint8 *data, gsize size, const char *format);
+/* The registry fuzz_init() loaded. */
+FlRegistry *fuzz_registry (void);
