@@ -4,6 +4,7 @@
  * peek buffer, the plugin loader's checks and the probe loop, with the fake
  * plugins built next to this test.
  */
+#include <fcntl.h>
 #include <flowread/flowread-plugin.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -262,6 +263,67 @@ test_stream_pipe (void)
   g_clear_error (&error);
   g_assert_null (fl_stream_new_path ("/nonexistent/flowread", &error));
   g_assert_error (error, FL_ERROR, FL_ERROR_IO);
+}
+
+/* fl_stream_get_path() and fl_stream_get_fd() (ABI 1.2) name the file
+ * only for a regular file opened by path; the descriptor reads it with
+ * pread() while the stream's own position stays where it was. */
+static void
+test_stream_path_fd (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("fl-core-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "f", NULL);
+  char buf[4] = { 0 };
+  int fds[2];
+  FlStream *s;
+  gsize avail;
+  int fd;
+
+  g_assert_true (g_file_set_contents (path, "0123456789", 10, NULL));
+  s = fl_stream_new_path (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (fl_stream_get_path (s), ==, path);
+  fd = fl_stream_get_fd (s);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_nonnull (fl_stream_peek (s, 2, &avail, &error));
+  fl_stream_consume (s, 2);
+  g_assert_cmpint (pread (fd, buf, 3, 5), ==, 3);
+  g_assert_cmpstr (buf, ==, "567");
+  g_assert_cmpint (fl_stream_read (s, buf, 3, &error), ==, 3);
+  g_assert_cmpint (memcmp (buf, "234", 3), ==, 0);
+  fl_stream_unref (s);
+
+  s = fl_stream_new_memory ("abc", 3, "m");
+  g_assert_null (fl_stream_get_path (s));
+  g_assert_cmpint (fl_stream_get_fd (s), ==, -1);
+  fl_stream_unref (s);
+
+  g_assert_cmpint (pipe (fds), ==, 0);
+  close (fds[1]);
+  s = fl_stream_new_fd (fds[0], "pipe", TRUE);
+  g_assert_null (fl_stream_get_path (s));
+  g_assert_cmpint (fl_stream_get_fd (s), ==, -1);
+  fl_stream_unref (s);
+
+  /* a FIFO opened by path is no regular file */
+  {
+    g_autofree char *fifo = g_build_filename (dir, "fifo", NULL);
+    int w;
+
+    g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+    w = open (fifo, O_RDWR | O_NONBLOCK);   /* so that opening it does not block */
+    g_assert_cmpint (w, >=, 0);
+    s = fl_stream_new_path (fifo, &error);
+    g_assert_no_error (error);
+    g_assert_null (fl_stream_get_path (s));
+    g_assert_cmpint (fl_stream_get_fd (s), ==, -1);
+    fl_stream_unref (s);
+    close (w);
+    g_unlink (fifo);
+  }
+  g_unlink (path);
+  g_rmdir (dir);
 }
 
 /* ------------------------------------------------------------- loader */
@@ -1030,6 +1092,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/stream/memory-custom", test_stream_memory_and_custom);
   g_test_add_func ("/core/stream/pending-error", test_stream_pending_error);
   g_test_add_func ("/core/stream/pipe", test_stream_pipe);
+  g_test_add_func ("/core/stream/path-fd", test_stream_path_fd);
   g_test_add_func ("/core/loader/refusals", test_loader_refusals);
   g_test_add_func ("/core/loader/permissions-order", test_loader_permissions_and_order);
   g_test_add_func ("/core/loader/symlinks-ancestors", test_loader_symlinks_and_ancestors);
