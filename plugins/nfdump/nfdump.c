@@ -1473,6 +1473,51 @@ src_skip (NfFile *nf, gsize count, GError **error)
   return (gssize) k;
 }
 
+/* The end of fetching a flow block, either way: body_len of its
+ * b->declared bytes are at body. A compressed block is decompressed into
+ * dbuf (a cut one cannot be: TRUNCATED); then its record headers are walked
+ * (from record walk_i at walk_off, where a walk of the pieces got). FALSE
+ * with b->error. */
+static gboolean
+finish_block (NfFile *nf, NfBlock *b, const guint8 *body, gsize body_len,
+              guint8 *dbuf, gsize walk_off, guint32 walk_i)
+{
+  char why[200];
+
+  b->cut = body_len < b->declared;
+  if (b->decompressed)
+    {
+      gssize dlen;
+
+      if (b->cut)
+        {
+          fl_set_error (&b->error, FL_ERROR_TRUNCATED, b->offset, "truncated: the "
+                        "file ends inside a %s-compressed block (%" G_GSIZE_FORMAT
+                        " of %" G_GSIZE_FORMAT " bytes)",
+                        nf_comp_names[nf->compression], body_len, b->declared);
+          return FALSE;
+        }
+      dlen = decompress (nf->compression, dbuf, body, b->declared, why, sizeof why);
+      if (dlen < 0)
+        {
+          fl_set_error (&b->error, FL_ERROR_CORRUPT, b->offset, "%s", why);
+          return FALSE;
+        }
+      b->data = dbuf;
+      b->len = (gsize) dlen;
+      b->declared = (gsize) dlen;
+    }
+  else
+    {
+      b->data = body;
+      b->len = body_len;
+    }
+  walk_prefix (b->data, b->len, b->count, &walk_off, &walk_i);
+  b->walk = walk_block (b->data, b->len, b->declared, b->count, b->cut,
+                        walk_off, walk_i, &b->n_ok, b->why, sizeof b->why);
+  return TRUE;
+}
+
 /* Fetches the next block (data or appendix) into b: TRUE with a block,
  * FALSE with b->error set, or b->end when the file ended cleanly.
  *
@@ -1494,10 +1539,7 @@ fetch_block (NfFile *nf, NfBlock *b)
   guint32 count, size;
   guint16 type, flags;
   gboolean cut, compressed, flow_block;
-  char why[200];
   guint8 hdr[NF_BLOCK_HDR_LEN];
-  gsize walk_off = 0;
-  guint32 walk_i = 0;
 
   b->data = NULL;
   b->end = FALSE;
@@ -1678,103 +1720,46 @@ again:
         }
       goto again;
     }
-  if (compressed)
-    {
-      gssize dlen;
-
-      if (cut)
-        {
-          fl_set_error (error, FL_ERROR_TRUNCATED, offset, "truncated: the file "
-                        "ends inside a %s-compressed block (%" G_GSIZE_FORMAT " of %u "
-                        "bytes)", nf_comp_names[nf->compression], body_len, size);
-          return FALSE;
-        }
-      dlen = decompress (nf->compression, nf_dbuf (nf), p, size, why, sizeof why);
-      if (dlen < 0)
-        {
-          fl_set_error (error, FL_ERROR_CORRUPT, offset, "%s", why);
-          return FALSE;
-        }
-      b->data = nf->dbuf;
-      b->len = (gsize) dlen;
-      b->declared = (gsize) dlen;
-    }
-  else
-    {
-      b->data = p;
-      b->len = body_len;
-    }
-  b->cut = cut;
-  walk_prefix (b->data, b->len, b->count, &walk_off, &walk_i);
-  b->walk = walk_block (b->data, b->len, b->declared, b->count, cut,
-                        walk_off, walk_i, &b->n_ok, b->why, sizeof b->why);
-  return TRUE;
+  return finish_block (nf, b, p, body_len, compressed ? nf_dbuf (nf) : NULL, 0, 0);
 }
 
 /* Threaded: reads the body of the block fetch_block() found into b's own
- * buffers, decompresses and walks it. The same outcomes as the unthreaded
- * code at the end of fetch_block(). Runs outside the lock, in the worker or
- * in the reader, for any block. */
+ * buffers and finishes it. Runs outside the lock, in the worker or in the
+ * reader, for any block. */
 static void
 load_body (NfFile *nf, NfBlock *b)
 {
   guint64 at = b->offset + NF_BLOCK_HDR_LEN;
   gsize size = b->declared, got = 0, walk_off = 0;
   guint32 walk_i = 0;
-  char why[200];
 
   if (b->buf == NULL)
     b->buf = g_malloc (NF_BLOCK_MAX);
   if (b->decompressed)
     {
-      gssize n, dlen;
+      gssize n;
 
       if (b->raw == NULL)
         b->raw = g_malloc (NF_BLOCK_MAX);
       n = src_pread (nf, b->raw, size, at, &b->error);
+      if (n >= 0)
+        finish_block (nf, b, b->raw, (gsize) n, b->buf, 0, 0);
+      return;
+    }
+  /* in pieces, each walked while it is in this core's cache */
+  while (got < size)
+    {
+      gsize want = MIN (size - got, NF_PIECE);
+      gssize n = src_pread (nf, b->buf + got, want, at + got, &b->error);
+
       if (n < 0)
         return;
-      if ((gsize) n < size)
-        {
-          fl_set_error (&b->error, FL_ERROR_TRUNCATED, b->offset, "truncated: the "
-                        "file ends inside a %s-compressed block (%" G_GSIZE_FORMAT
-                        " of %" G_GSIZE_FORMAT " bytes)",
-                        nf_comp_names[nf->compression], (gsize) n, size);
-          return;
-        }
-      dlen = decompress (nf->compression, b->buf, b->raw, size, why, sizeof why);
-      if (dlen < 0)
-        {
-          fl_set_error (&b->error, FL_ERROR_CORRUPT, b->offset, "%s", why);
-          return;
-        }
-      b->data = b->buf;
-      b->len = (gsize) dlen;
-      b->declared = (gsize) dlen;
-      b->cut = FALSE;
-      walk_prefix (b->data, b->len, b->count, &walk_off, &walk_i);
+      got += (gsize) n;
+      walk_prefix (b->buf, got, b->count, &walk_off, &walk_i);
+      if ((gsize) n < want)
+        break; /* the end of the file */
     }
-  else
-    {
-      /* in pieces, each walked while it is in this core's cache */
-      while (got < size)
-        {
-          gsize want = MIN (size - got, NF_PIECE);
-          gssize n = src_pread (nf, b->buf + got, want, at + got, &b->error);
-
-          if (n < 0)
-            return;
-          got += (gsize) n;
-          walk_prefix (b->buf, got, b->count, &walk_off, &walk_i);
-          if ((gsize) n < want)
-            break; /* the end of the file */
-        }
-      b->data = b->buf;
-      b->len = got;
-      b->cut = got < size;
-    }
-  b->walk = walk_block (b->data, b->len, b->declared, b->count, b->cut,
-                        walk_off, walk_i, &b->n_ok, b->why, sizeof b->why);
+  finish_block (nf, b, b->buf, got, NULL, walk_off, walk_i);
 }
 
 /* ------------------------------------------------------------ the worker */
